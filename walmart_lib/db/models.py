@@ -101,7 +101,10 @@ class Order(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     display_id: Mapped[str | None] = mapped_column(String(60))
-    order_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: Local wall-clock time of the order as Walmart states it (naive), so "which day" and
+    #: "which month" need no conversion; ``utc_offset_minutes`` keeps the zone (-240 = EDT).
+    order_date: Mapped[datetime] = mapped_column(DateTime(timezone=False), index=True)
+    utc_offset_minutes: Mapped[int | None] = mapped_column(Integer)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
     order_type: Mapped[str | None] = mapped_column(String(20))
     fulfillment_type: Mapped[str | None] = mapped_column(String(30))
