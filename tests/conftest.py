@@ -54,17 +54,26 @@ class PostgresServer:
 
     def _run(self, *cmd: str) -> None:
         if self._as_postgres:
-            subprocess.run(["su", "postgres", "-c", " ".join(cmd)], check=True,
-                           capture_output=True)
+            subprocess.run(["su", "postgres", "-c", " ".join(cmd)], check=True, capture_output=True)
         else:
             subprocess.run(list(cmd), check=True, capture_output=True)
 
     def start(self) -> None:
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
-                  "-U", "walmart")
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "walmart"
+        )
         opts = f"'-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off'"
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-o", opts,
-                  "-l", str(self.dir / "log"), "-w", "start")
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -76,8 +85,9 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast",
-                      "-w", "stop")
+            self._run(
+                str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop"
+            )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 

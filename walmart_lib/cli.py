@@ -17,8 +17,7 @@ from pathlib import Path
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: Modules that add command groups (``nlp``, ``serve``, ``deploy``, ...). Append one line each.
-COMMAND_MODULES: list[str] = [
-]
+COMMAND_MODULES: list[str] = []
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

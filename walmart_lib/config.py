@@ -82,10 +82,16 @@ class Settings:
     max_import_bytes: int
     query_timeout_s: float
     rate_limit_per_minute: int
+    #: Zone for dates that carry none (exports like "Mar 24, 2025"); Walmart shows store time.
+    timezone: str
     # Lists: defaults used when a store has no observed tax rate (see docs/lists.md).
     default_tax_rate: Decimal
     delivery_fee: Decimal
     free_delivery_threshold: Decimal
+    #: Service: secret that signs session cookies; unset -> generated once into run_dir.
+    cookie_secret: str | None = None
+    #: Service: who may read /metrics: "loopback" (loopback clients, or a token) or "token".
+    metrics_access: str = "loopback"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,8 +121,11 @@ def get_settings() -> Settings:
         max_import_bytes=_env_int("WALMART_MAX_IMPORT_BYTES", 100 * 1024 * 1024),
         query_timeout_s=_env_float("WALMART_QUERY_TIMEOUT_S", 5.0),
         rate_limit_per_minute=_env_int("WALMART_RATE_LIMIT", 100),
+        timezone=_env("WALMART_TIMEZONE", "America/New_York") or "America/New_York",
         default_tax_rate=_env_decimal("WALMART_DEFAULT_TAX_RATE", "0.06"),
         delivery_fee=_env_decimal("WALMART_DELIVERY_FEE", "9.95"),
         free_delivery_threshold=_env_decimal("WALMART_FREE_DELIVERY_THRESHOLD", "35.00"),
+        cookie_secret=_env("WALMART_COOKIE_SECRET"),
+        metrics_access=_env("WALMART_METRICS_ACCESS", "loopback") or "loopback",
         extra={k: v for k, v in os.environ.items() if k.startswith("WALMART_")},
     )

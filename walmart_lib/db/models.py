@@ -120,7 +120,9 @@ class Order(Base):
     has_prices: Mapped[bool] = mapped_column(Boolean, default=True)
     #: JSON list of human-readable warnings (e.g. subtotal mismatch), or NULL.
     warnings: Mapped[str | None] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    imported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
     store: Mapped[Store | None] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(
@@ -226,7 +228,9 @@ class ImportLog(Base):
     lines_added: Mapped[int] = mapped_column(Integer, default=0)
     products_added: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    imported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class NlpQueryLog(Base):

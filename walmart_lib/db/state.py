@@ -23,8 +23,10 @@ def data_version(bind: Engine | Connection) -> int:
 def bump_data_version(conn: Connection) -> None:
     """Increment the data version inside the caller's transaction."""
     updated = conn.execute(
-        text("UPDATE app_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR(200)) "
-             "WHERE key = 'data_version'")
+        text(
+            "UPDATE app_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR(200)) "
+            "WHERE key = 'data_version'"
+        )
     )
     if updated.rowcount == 0:
         conn.execute(text("INSERT INTO app_meta (key, value) VALUES ('data_version', '1')"))

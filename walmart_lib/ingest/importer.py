@@ -1,0 +1,334 @@
+"""``import_files``: detect each file's format from its content, parse it, load it in one
+transaction, and report per file.
+
+A file is refused before anything is written when it is missing, a directory, empty, over the
+size limit (``WALMART_MAX_IMPORT_BYTES``), not UTF-8, malformed or of an unknown shape; a file
+whose parsing fails part-way (the canonical format streams) rolls back entirely. Other files in
+the same call still import. Every attempt is written to the import log (file name and hash,
+never the content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert
+from sqlalchemy.orm import Session
+
+from walmart_lib.config import SAMPLE_DIR, get_settings
+from walmart_lib.db.models import ImportLog
+from walmart_lib.db.state import bump_data_version
+from walmart_lib.ingest import canonical, exporter_csv, purchase_history, scraped_json, walmart_json
+from walmart_lib.ingest.jsontools import PathError
+from walmart_lib.ingest.loader import Loader
+from walmart_lib.ingest.records import ImportRejected, ParsedOrder
+from walmart_lib.ingest.report import FileResult, ImportReport
+
+__all__ = ["detect_format", "import_files", "load_sample"]
+
+log = logging.getLogger(__name__)
+
+_ZIP_MAGIC = b"PK\x03\x04"
+#: Files at least this large get a progress bar.
+PROGRESS_MIN_BYTES = 1_000_000
+
+
+def _read_head(path: Path, size: int = 65536) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def _check_file(path: Path, max_bytes: int) -> int:
+    label = path.name
+    if not path.exists():
+        raise ImportRejected(label, None, "no such file")
+    if path.is_dir():
+        raise ImportRejected(label, None, "is a directory, not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRejected(label, None, "file is empty (0 bytes)")
+    if size > max_bytes:
+        raise ImportRejected(
+            label,
+            None,
+            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB import limit "
+            "(set WALMART_MAX_IMPORT_BYTES to raise it)",
+        )
+    return size
+
+
+def _decode(data: bytes, label: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected(
+            label, f"line {line}, byte {exc.start + 1}", "not UTF-8 text (exports are UTF-8)"
+        ) from exc
+
+
+def _detect_json(doc: Any) -> str | None:
+    if walmart_json.find_order(doc) is not None:
+        return walmart_json.FORMAT
+    if purchase_history.find_orders(doc) is not None:
+        return purchase_history.FORMAT
+    if scraped_json.looks_scraped(doc):
+        return scraped_json.FORMAT
+    return None
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path`` from its content (not its extension); raises if unknown."""
+    head = _read_head(path)
+    if head.startswith(_ZIP_MAGIC):
+        return exporter_csv.FORMAT_XLSX
+    first_line = head.split(b"\n", 1)[0]
+    if canonical.is_canonical_header(first_line):
+        return canonical.FORMAT
+    text = _decode(path.read_bytes(), path.name)
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            fmt = _detect_json(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ImportRejected(
+                path.name, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON ({exc.msg})"
+            ) from exc
+        if fmt is None:
+            raise ImportRejected(
+                path.name,
+                "$",
+                "JSON of an unknown shape: expected a Walmart order page, a purchase-history "
+                "page, a scraped order, or the canonical format",
+            )
+        return fmt
+    kind = exporter_csv.csv_kind(next(iter(_csv_header(stripped)), []))
+    if kind is not None:
+        return kind
+    raise ImportRejected(
+        path.name,
+        None,
+        "unknown format: not Walmart order JSON, purchase-history JSON, scraped order JSON, "
+        "the exporter's CSV/XLSX, or the canonical format",
+    )
+
+
+def _csv_header(text: str) -> Iterator[list[str]]:
+    import csv
+    import io
+
+    try:
+        yield next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+    except (StopIteration, csv.Error):
+        return
+
+
+def _parse(path: Path, fmt: str, default_tz: str) -> list[ParsedOrder]:
+    label = path.name
+    try:
+        if fmt == exporter_csv.FORMAT_XLSX:
+            return exporter_csv.parse_xlsx(path, default_tz)
+        text = _decode(path.read_bytes(), label)
+        if fmt in (exporter_csv.FORMAT_ITEMS, exporter_csv.FORMAT_ORDERS):
+            return exporter_csv.parse_csv(text, default_tz)[1]
+        doc = json.loads(text)
+        if fmt == walmart_json.FORMAT:
+            return walmart_json.parse_order_page(doc, default_tz)
+        if fmt == purchase_history.FORMAT:
+            return purchase_history.parse_purchase_history(doc, default_tz)
+        return scraped_json.parse_scraped(doc, default_tz)
+    except PathError as exc:
+        raise ImportRejected(label, exc.path, exc.reason) from exc
+    except exporter_csv.RowError as exc:
+        raise ImportRejected(label, exc.where, exc.reason) from exc
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _progress(
+    enabled: bool, label: str, total: int
+) -> tuple[AbstractContextManager[Any], Callable[[int], None] | None]:
+    if not enabled:
+        return nullcontext(), None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(f"importing {label}", total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+class _CountingReader:
+    """Wraps a binary file to report bytes read (the progress of a streamed import)."""
+
+    def __init__(self, fh: Any, on_bytes: Callable[[int], None] | None) -> None:
+        self._fh = fh
+        self._on_bytes = on_bytes
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._fh:
+            if self._on_bytes is not None:
+                self._on_bytes(len(line))
+            yield line
+
+
+def _load_file(
+    path: Path, conn: Connection, fmt: str, size: int, progress: bool, default_tz: str
+) -> FileResult:
+    label = path.name
+    show = progress and size >= PROGRESS_MIN_BYTES
+    loader = Loader(conn)
+    if fmt == canonical.FORMAT:
+        bar, on_bytes = _progress(show, label, size)
+        with bar, path.open("rb") as fh:
+            orders: Iterable[ParsedOrder] = canonical.iter_canonical(
+                _CountingReader(fh, on_bytes), label, default_tz
+            )
+            counts = loader.load(orders)
+    else:
+        parsed = _parse(path, fmt, default_tz)
+        bar, on_orders = _progress(show, label, len(parsed))
+        with bar:
+            counts = loader.load(parsed, on_orders)
+    if counts.changed:
+        bump_data_version(conn)
+    return FileResult(
+        file=label,
+        status="imported",
+        format=fmt,
+        orders_added=counts.orders_added,
+        orders_updated=counts.orders_updated,
+        orders_unchanged=counts.orders_unchanged,
+        lines_added=counts.lines_added,
+        products_added=counts.products_added,
+        stores_added=counts.stores_added,
+        warnings=counts.warnings,
+    )
+
+
+def _log_row(result: FileResult, file_hash: str) -> dict[str, Any]:
+    return {
+        "file_name": result.file,
+        "file_hash": file_hash,
+        "format": result.format,
+        "status": result.status,
+        "orders_added": result.orders_added,
+        "orders_updated": result.orders_updated,
+        "lines_added": result.lines_added,
+        "products_added": result.products_added,
+        "message": result.error or ("; ".join(result.warnings) or None),
+    }
+
+
+def _import_one(
+    path: Path,
+    begin: Callable[[], AbstractContextManager[Connection]],
+    max_bytes: int,
+    progress: bool,
+    default_tz: str,
+) -> FileResult:
+    file_hash = ""
+    fmt: str | None = None
+    try:
+        size = _check_file(path, max_bytes)
+        file_hash = _sha256(path)
+        fmt = detect_format(path)
+        with begin() as conn:
+            result = _load_file(path, conn, fmt, size, progress, default_tz)
+            conn.execute(insert(ImportLog), _log_row(result, file_hash))
+        log.info(
+            "imported %s (%s): %d orders new, %d updated, %d lines",
+            result.file,
+            fmt,
+            result.orders_added,
+            result.orders_updated,
+            result.lines_added,
+        )
+        return result
+    except ImportRejected as exc:
+        result = FileResult(file=path.name, status="rejected", format=fmt, error=str(exc))
+    except (OSError, MemoryError) as exc:
+        result = FileResult(
+            file=path.name,
+            status="rejected",
+            format=fmt,
+            error=f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})",
+        )
+    log.warning("rejected %s: %s", path.name, result.error)
+    with begin() as conn:
+        conn.execute(insert(ImportLog), _log_row(result, file_hash or "-"))
+    return result
+
+
+def import_files(
+    paths: Sequence[Path | str],
+    bind: Engine | Session,
+    *,
+    progress: bool = False,
+    max_bytes: int | None = None,
+) -> ImportReport:
+    """Import each file in its own transaction and report what happened to each.
+
+    ``bind`` is an Engine (each file commits on its own) or a Session (each file runs in a
+    savepoint of the session's transaction; the caller commits).
+    """
+    settings = get_settings()
+    limit = settings.max_import_bytes if max_bytes is None else max_bytes
+    if isinstance(bind, Session):
+        session = bind
+
+        def begin() -> AbstractContextManager[Connection]:
+            conn = session.connection()
+            return _savepoint(conn)
+    else:
+        engine = bind
+
+        def begin() -> AbstractContextManager[Connection]:
+            return engine.begin()
+
+    report = ImportReport()
+    for raw in paths:
+        report.files.append(_import_one(Path(raw), begin, limit, progress, settings.timezone))
+    return report
+
+
+class _savepoint(AbstractContextManager[Connection]):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        self._tx = self.conn.begin_nested()
+        return self.conn
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            self._tx.commit()
+        else:
+            self._tx.rollback()
+
+
+def load_sample(bind: Engine | Session, *, progress: bool = False) -> ImportReport:
+    """Load the bundled sample dataset (``data/sample/*.json``); importing it again adds nothing."""
+    files = sorted(SAMPLE_DIR.glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"no sample files in {SAMPLE_DIR}")
+    return import_files(files, bind, progress=progress)

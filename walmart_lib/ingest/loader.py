@@ -1,0 +1,307 @@
+"""Writes parsed orders to the database: matching, idempotency and enrichment, in bulk.
+
+A :class:`Loader` works inside the caller's transaction (one per file). New orders and their
+lines go in with bulk ``executemany`` inserts; an order already stored is never duplicated:
+missing order fields are filled in, lines are added when the stored order has none, and lines
+without prices (purchase history) are replaced by priced lines (order detail, CSV). Stores and
+products are matched against what is stored (see :mod:`walmart_lib.ingest.matching`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from walmart_lib.db.models import Order, OrderLine, Product, Store
+from walmart_lib.ingest.matching import ProductIndex
+from walmart_lib.ingest.normalize import describe
+from walmart_lib.ingest.records import ParsedLine, ParsedOrder, ParsedStore
+
+__all__ = ["LoadCounts", "Loader", "merge_into"]
+
+CHUNK_ORDERS = 2000
+_FILLABLE = (
+    "display_id",
+    "store_id",
+    "order_type",
+    "fulfillment_type",
+    "status",
+    "subtotal_cents",
+    "savings_cents",
+    "tax_cents",
+    "fees_cents",
+    "tip_cents",
+    "grand_total_cents",
+    "utc_offset_minutes",
+)
+_ORDER_TABLE = Order
+_LINE_TABLE = OrderLine
+
+
+@dataclass
+class LoadCounts:
+    orders_added: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    lines_added: int = 0
+    products_added: int = 0
+    stores_added: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.orders_added or self.orders_updated or self.products_added)
+
+
+def _dollars(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents) / 100:,.2f}"
+
+
+def subtotal_warning(order: ParsedOrder) -> str | None:
+    """A warning when charged lines do not add up to the stated subtotal (never "fixed")."""
+    if order.subtotal_cents is None or not order.has_prices:
+        return None
+    charged = order.charged_total_cents()
+    if charged == order.subtotal_cents:
+        return None
+    return (
+        f"charged lines sum to {_dollars(charged)} but the order states a subtotal of "
+        f"{_dollars(order.subtotal_cents)} (difference {_dollars(order.subtotal_cents - charged)})"
+    )
+
+
+def merge_into(target: ParsedOrder, other: ParsedOrder) -> None:
+    """Fold a second record of the same order (same file) into ``target``."""
+    for name in (
+        "display_id",
+        "store",
+        "order_type",
+        "fulfillment_type",
+        "status",
+        "subtotal_cents",
+        "savings_cents",
+        "tax_cents",
+        "fees_cents",
+        "tip_cents",
+        "grand_total_cents",
+    ):
+        if getattr(target, name) is None and getattr(other, name) is not None:
+            setattr(target, name, getattr(other, name))
+    if not target.lines or (other.has_prices and not target.has_prices):
+        target.lines = other.lines
+
+
+def _chunks(items: Iterable[ParsedOrder], size: int) -> Iterator[list[ParsedOrder]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class Loader:
+    """Loads orders through one connection inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.counts = LoadCounts()
+        self.products = ProductIndex()
+        for pid, key, item_id in conn.execute(
+            select(Product.id, Product.name_key, Product.us_item_id)
+        ):
+            self.products.add(pid, key, item_id)
+        self.stores: dict[str, int] = {}
+        for sid, wid, name, city in conn.execute(
+            select(Store.id, Store.walmart_store_id, Store.name, Store.city)
+        ):
+            probe = ParsedStore(walmart_store_id=wid, name=name, city=city)
+            self.stores[probe.key] = sid
+        self._line_cache: dict[tuple[str, str | None, bool], int] = {}
+
+    # -- stores and products -------------------------------------------------------------
+    def store_id(self, store: ParsedStore | None) -> int | None:
+        if store is None:
+            return None
+        found = self.stores.get(store.key)
+        if found is None:
+            result = self.conn.execute(
+                insert(Store).values(
+                    walmart_store_id=store.walmart_store_id,
+                    name=store.name,
+                    address=store.address,
+                    city=store.city,
+                    state=store.state,
+                    zip=store.zip,
+                )
+            )
+            found = int(result.inserted_primary_key[0])  # type: ignore[index]
+            self.stores[store.key] = found
+            self.counts.stores_added += 1
+        return found
+
+    def product_id(self, name: str, us_item_id: str | None, sold_by_weight: bool) -> int:
+        cache_key = (name, us_item_id, sold_by_weight)
+        cached = self._line_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        info = describe(name, sold_by_weight)
+        found = self.products.find(info.key, us_item_id)
+        if found is None:
+            result = self.conn.execute(
+                insert(Product).values(
+                    us_item_id=us_item_id,
+                    name=name,
+                    name_key=info.key,
+                    brand=info.brand,
+                    size_value=info.size_value,
+                    size_unit=info.size_unit,
+                    category=info.category,
+                )
+            )
+            found = int(result.inserted_primary_key[0])  # type: ignore[index]
+            self.products.add(found, info.key, us_item_id)
+            self.counts.products_added += 1
+        elif us_item_id and not self.products.item_id_of.get(found):
+            self.conn.execute(
+                update(Product).where(Product.id == found).values(us_item_id=us_item_id)
+            )
+            self.products.adopt_item_id(found, us_item_id)
+        self._line_cache[cache_key] = found
+        return found
+
+    def _substitute_id(self, line: ParsedLine) -> int | None:
+        if line.substitute_for_us_item_id:
+            found = self.products.by_item_id.get(line.substitute_for_us_item_id)
+            if found is not None:
+                return found
+        if line.substitute_for_name:
+            return self.product_id(line.substitute_for_name, line.substitute_for_us_item_id, False)
+        return None
+
+    # -- orders ---------------------------------------------------------------------------
+    def _line_rows(self, order: ParsedOrder) -> list[dict[str, Any]]:
+        rows = []
+        for number, line in enumerate(order.lines, start=1):
+            rows.append(
+                {
+                    "order_id": order.order_id,
+                    "line_no": number,
+                    "product_id": self.product_id(line.name, line.us_item_id, line.sold_by_weight),
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price_cents": line.unit_price_cents,
+                    "line_total_cents": line.line_total_cents,
+                    "original_price_cents": line.original_price_cents,
+                    "savings_cents": line.savings_cents,
+                    "status": line.status,
+                    "substitute_for_product_id": self._substitute_id(line),
+                    "weight_adjusted": line.weight_adjusted,
+                    "unit_pricing": line.unit_pricing,
+                }
+            )
+        return rows
+
+    def _order_row(self, order: ParsedOrder, warning: str | None) -> dict[str, Any]:
+        return {
+            "id": order.order_id,
+            "display_id": order.display_id,
+            "order_date": order.order_date,
+            "utc_offset_minutes": order.utc_offset_minutes,
+            "store_id": self.store_id(order.store),
+            "order_type": order.order_type,
+            "fulfillment_type": order.fulfillment_type,
+            "status": order.status,
+            "subtotal_cents": order.subtotal_cents,
+            "savings_cents": order.savings_cents,
+            "tax_cents": order.tax_cents,
+            "fees_cents": order.fees_cents,
+            "tip_cents": order.tip_cents,
+            "grand_total_cents": order.grand_total_cents,
+            "source_format": order.source_format,
+            "has_prices": order.has_prices,
+            "warnings": json.dumps([warning]) if warning else None,
+        }
+
+    def _existing(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        line_count = (
+            select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id).scalar_subquery()
+        )
+        columns = [getattr(Order, c) for c in _FILLABLE]
+        stmt = select(Order.id, Order.has_prices, line_count.label("n_lines"), *columns).where(
+            Order.id.in_(ids)
+        )
+        return {row.id: row._asdict() for row in self.conn.execute(stmt)}
+
+    def _enrich(self, order: ParsedOrder, stored: dict[str, Any]) -> None:
+        new_row = self._order_row(order, None)
+        changes = {c: new_row[c] for c in _FILLABLE if stored[c] is None and new_row[c] is not None}
+        replace_lines = bool(order.lines) and (
+            stored["n_lines"] == 0 or (order.has_prices and not stored["has_prices"])
+        )
+        if replace_lines:
+            self.conn.execute(delete(OrderLine).where(OrderLine.order_id == order.order_id))
+            rows = self._line_rows(order)
+            self.conn.execute(insert(_LINE_TABLE), rows)
+            self.counts.lines_added += len(rows)
+            changes["has_prices"] = order.has_prices
+        if changes:
+            merged = ParsedOrder(
+                order_id=order.order_id,
+                order_date=order.order_date,
+                utc_offset_minutes=order.utc_offset_minutes,
+                source_format=order.source_format,
+                subtotal_cents=(
+                    stored["subtotal_cents"]
+                    if stored["subtotal_cents"] is not None
+                    else order.subtotal_cents
+                ),
+                lines=order.lines if replace_lines else [],
+            )
+            warning = subtotal_warning(merged) if replace_lines else None
+            if warning:
+                changes["warnings"] = json.dumps([warning])
+                self.counts.warnings.append(f"order {order.order_id}: {warning}")
+            self.conn.execute(update(Order).where(Order.id == order.order_id).values(**changes))
+            self.counts.orders_updated += 1
+        else:
+            self.counts.orders_unchanged += 1
+
+    def load(
+        self, orders: Iterable[ParsedOrder], on_progress: Callable[[int], None] | None = None
+    ) -> LoadCounts:
+        """Load ``orders`` (any iterable, consumed in chunks) and return the counts."""
+        for chunk in _chunks(orders, CHUNK_ORDERS):
+            fresh: dict[str, ParsedOrder] = {}
+            later: list[ParsedOrder] = []
+            for order in chunk:
+                if order.order_id in fresh:
+                    merge_into(fresh[order.order_id], order)
+                else:
+                    fresh[order.order_id] = order
+            stored = self._existing(list(fresh))
+            order_rows: list[dict[str, Any]] = []
+            line_rows: list[dict[str, Any]] = []
+            for order_id, order in fresh.items():
+                if order_id in stored:
+                    later.append(order)
+                    continue
+                warning = subtotal_warning(order)
+                if warning:
+                    self.counts.warnings.append(f"order {order_id}: {warning}")
+                order_rows.append(self._order_row(order, warning))
+                line_rows.extend(self._line_rows(order))
+            if order_rows:
+                self.conn.execute(insert(_ORDER_TABLE), order_rows)
+                self.counts.orders_added += len(order_rows)
+            if line_rows:
+                self.conn.execute(insert(_LINE_TABLE), line_rows)
+                self.counts.lines_added += len(line_rows)
+            for order in later:
+                self._enrich(order, stored[order.order_id])
+            if on_progress is not None:
+                on_progress(len(chunk))
+        return self.counts
