@@ -17,7 +17,9 @@ from pathlib import Path
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: Modules that add command groups (``nlp``, ``serve``, ``deploy``, ...). Append one line each.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "walmart_lib.service.commands",
+]
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
