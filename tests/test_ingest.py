@@ -574,3 +574,42 @@ def test_deep_copy_of_fixture_unchanged() -> None:
 
     parse_order_page(doc, "America/New_York")
     assert doc == snapshot
+
+
+def test_substitute_links_to_an_original_listed_after_it(engine: Engine, tmp_path: Path) -> None:
+    order = {
+        "order_id": "S1",
+        "order_date": "2025-05-01T09:30:00-04:00",
+        "subtotal": "3.27",
+        "lines": [
+            {
+                "name": "Great Value 2% Milk, 1 Gallon",
+                "us_item_id": "200",
+                "quantity": 1,
+                "line_total": "3.27",
+                "status": "charged",
+                "substitute_for_us_item_id": "100",
+            },
+            {
+                "name": "Great Value Whole Milk, 1 Gallon",
+                "us_item_id": "100",
+                "quantity": 1,
+                "line_total": "3.47",
+                "status": "unavailable",
+            },
+        ],
+    }
+    path = tmp_path / "sub.jsonl"
+    path.write_text(
+        json.dumps({"format": "walmart-grocery-canonical", "version": 1})
+        + "\n"
+        + json.dumps(order)
+        + "\n"
+    )
+    assert import_files([path], engine).ok
+    with engine.connect() as conn:
+        original = conn.execute(select(Product.id).where(Product.us_item_id == "100")).scalar()
+        linked = conn.execute(
+            select(OrderLine.substitute_for_product_id).where(OrderLine.line_no == 1)
+        ).scalar()
+    assert original is not None and linked == original

@@ -184,13 +184,19 @@ class Loader:
 
     # -- orders ---------------------------------------------------------------------------
     def _line_rows(self, order: ParsedOrder) -> list[dict[str, Any]]:
+        # Products first: a substitute may name an original that comes later in the order.
+        product_ids = [
+            self.product_id(line.name, line.us_item_id, line.sold_by_weight) for line in order.lines
+        ]
         rows = []
-        for number, line in enumerate(order.lines, start=1):
+        for number, (line, product_id) in enumerate(
+            zip(order.lines, product_ids, strict=True), start=1
+        ):
             rows.append(
                 {
                     "order_id": order.order_id,
                     "line_no": number,
-                    "product_id": self.product_id(line.name, line.us_item_id, line.sold_by_weight),
+                    "product_id": product_id,
                     "name": line.name,
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
