@@ -1,0 +1,320 @@
+"""REST routes of a real ``walmart serve`` subprocess (auth off, in-process cache).
+
+The server runs against a temporary SQLite database seeded with a small history whose numbers
+are checked by hand below.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from service_helpers import ServerProcess, seed_small
+
+from walmart_lib.db import Product, bump_data_version, make_engine, session_scope
+from walmart_lib.db.schema import ensure_schema
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Any]]:
+    root = tmp_path_factory.mktemp("svc-routes")
+    url = f"sqlite:///{root / 'walmart.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    ids = seed_small(engine)
+    server = ServerProcess(root / "home", url).start()
+    try:
+        yield server, {"ids": ids, "engine": engine}
+    finally:
+        code = server.stop()
+        engine.dispose()
+        assert code == 0, server.stderr()
+
+
+@pytest.fixture
+def server(served: tuple[ServerProcess, Any]) -> ServerProcess:
+    return served[0]
+
+
+@pytest.fixture
+def ids(served: tuple[ServerProcess, Any]) -> dict[str, int]:
+    return dict(served[1]["ids"])
+
+
+def _error(resp: requests.Response, status: int, field: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["Content-Type"].startswith("application/json")
+    body = resp.json()
+    assert set(body) >= {"error", "detail"}
+    assert "Traceback" not in resp.text
+    if field is not None:
+        assert body["field"] == field
+    return dict(body)
+
+
+def test_health(server: ServerProcess) -> None:
+    resp = server.get("/api/health")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["status"] == "healthy"
+    assert body["database"] == "ok"
+    assert body["version"] == "0.1.0"
+    assert body["uptime_s"] > 0
+    assert body["cache"] == "memory" and body["auth"] == "off"
+
+
+def test_walmart_health_counts(server: ServerProcess) -> None:
+    body = server.get("/api/walmart/health").json()
+    assert (body["orders"], body["products"], body["stores"], body["order_lines"]) == (3, 4, 2, 5)
+
+
+def test_security_headers_on_api_and_pages(server: ServerProcess) -> None:
+    for path in ("/api/health", "/walmart", "/api/nope"):
+        resp = server.get(path)
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+    page = server.get("/walmart")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "connect-src 'self' ws: wss:" in page.headers["Content-Security-Policy"]
+    assert (
+        server.get("/api/health")
+        .headers["Content-Security-Policy"]
+        .startswith("default-src 'none'")
+    )
+
+
+def test_request_id_echoed_or_made(server: ServerProcess) -> None:
+    resp = server.get("/api/health", headers={"X-Request-Id": "test-req-0001"})
+    assert resp.headers["X-Request-Id"] == "test-req-0001"
+    made = server.get("/api/health", headers={"X-Request-Id": "bad id!"}).headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", made)
+
+
+def test_product_search(server: ServerProcess, ids: dict[str, int]) -> None:
+    body = server.get("/api/walmart/products", params={"q": "GREAT value"}).json()
+    names = [p["name"] for p in body["products"]]
+    assert names == ["Great Value Large White Eggs, 12 ct", "Great Value Whole Milk, 1 gal"]
+    assert body["count"] == 2
+    milk = body["products"][1]
+    assert milk == {
+        "id": ids["milk"],
+        "us_item_id": "10450114",
+        "name": "Great Value Whole Milk, 1 gal",
+        "brand": "Great Value",
+        "size_value": 128.0,
+        "size_unit": "fl oz",
+        "category": "dairy",
+    }
+    # LIKE wildcards in the query are literal characters.
+    assert [p["name"] for p in server.get("/api/walmart/products?q=%25").json()["products"]] == [
+        "100% Apple Juice <b>Bold</b>"
+    ]
+    assert server.get("/api/walmart/products?q=_").json()["count"] == 0
+    assert server.get("/api/walmart/products?limit=1").json()["count"] == 1
+    assert server.get("/api/walmart/products").json()["count"] == 4
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("q=" + "x" * 201, "q")],
+)
+def test_product_search_bad_input(server: ServerProcess, query: str, field: str) -> None:
+    _error(server.get("/api/walmart/products?" + query), 400, field)
+
+
+def test_product_detail(server: ServerProcess, ids: dict[str, int]) -> None:
+    body = server.get(f"/api/walmart/products/{ids['milk']}").json()
+    # Bought twice (1 gal on 4 Mar at $3.48, 2 gal on 15 Apr at $2.11 each).
+    assert body["times_bought"] == 2
+    assert body["quantity_bought"] == 3.0
+    assert body["last_unit_price_cents"] == 211
+    assert body["last_bought"].startswith("2025-04-15")
+    bananas = server.get(f"/api/walmart/products/{ids['bananas']}").json()
+    assert bananas["times_bought"] == 0 and bananas["last_unit_price_cents"] is None  # refunded
+    _error(server.get("/api/walmart/products/999999"), 404)
+    _error(server.get("/api/walmart/products/abc"), 400, "product_id")
+    _error(server.get("/api/walmart/products/0"), 400, "product_id")
+
+
+def test_orders_list_and_filters(server: ServerProcess) -> None:
+    body = server.get("/api/walmart/orders").json()
+    assert body["total"] == 3
+    assert [o["id"] for o in body["orders"]] == ["2000333", "2000222", "2000111"]
+    first = body["orders"][2]
+    assert first["store"] == "Greer Supercenter" and first["line_count"] == 2
+    assert first["grand_total_cents"] == 799
+    ranged = server.get("/api/walmart/orders", params={"from": "2025-04-15", "to": "2025-05-19"})
+    assert [o["id"] for o in ranged.json()["orders"]] == ["2000222"]
+    # 'to' is inclusive: an order at 09:00 on the last day counts.
+    assert server.get("/api/walmart/orders?from=2025-05-20&to=2025-05-20").json()["total"] == 1
+    page = server.get("/api/walmart/orders?limit=1&offset=1").json()
+    assert page["total"] == 3 and [o["id"] for o in page["orders"]] == ["2000222"]
+    _error(server.get("/api/walmart/orders?from=2025-13-01"), 400, "from")
+    _error(server.get("/api/walmart/orders?from=2025-05-01&to=2025-04-01"), 400, "from")
+    _error(server.get("/api/walmart/orders?offset=-1"), 400, "offset")
+
+
+def test_order_detail(server: ServerProcess, ids: dict[str, int]) -> None:
+    body = server.get("/api/walmart/orders/2000222").json()
+    assert body["store"] == "Spartanburg Supercenter" and body["grand_total_cents"] == 430
+    assert [(ln["line_no"], ln["product_id"], ln["status"]) for ln in body["lines"]] == [
+        (1, ids["milk"], "charged"),
+        (2, ids["bananas"], "refunded"),
+    ]
+    assert body["lines"][0]["line_total_cents"] == 422
+    _error(server.get("/api/walmart/orders/nope"), 404)
+    _error(server.get("/api/walmart/orders/" + "9" * 41), 400, "order_id")
+
+
+def test_unknown_route_and_method(server: ServerProcess) -> None:
+    _error(server.get("/api/walmart/nothing"), 404)
+    resp = server.post("/api/health", json={})
+    _error(resp, 405)
+
+
+def test_cross_origin_post_refused(server: ServerProcess) -> None:
+    resp = server.post("/api/walmart/nothing", json={}, headers={"Origin": "https://evil.example"})
+    assert _error(resp, 403)["error"] == "bad_origin"
+    same = server.post("/api/walmart/nothing", json={}, headers={"Origin": server.base})
+    assert same.status_code == 404
+
+
+def test_cache_never_serves_stale_after_import(
+    served: tuple[ServerProcess, Any], server: ServerProcess
+) -> None:
+    engine = served[1]["engine"]
+    before = server.get("/api/walmart/products?q=oat").json()
+    assert before["count"] == 0
+    assert server.get("/api/walmart/products?q=oat").json()["count"] == 0  # now a cache hit
+    with session_scope(engine) as s:
+        s.add(
+            Product(
+                name="Quaker Old Fashioned Oats",
+                name_key="quaker old fashioned oats",
+                category="pantry",
+            )
+        )
+    # Without a data-version bump the cached answer stands (proves the cache is in use) ...
+    assert server.get("/api/walmart/products?q=oat").json()["count"] == 0
+    with engine.begin() as conn:
+        bump_data_version(conn)
+    # ... and with one, the new row shows at once.
+    assert server.get("/api/walmart/products?q=oat").json()["count"] == 1
+    assert server.get("/api/walmart/health").json()["products"] == 5
+
+
+def _metric(text: str, name: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(name)]
+
+
+def test_metrics(server: ServerProcess) -> None:
+    server.get("/api/walmart/products/abc")  # one 400
+    text = server.get("/metrics").text
+    assert _metric(text, 'walmart_app_response_time_ms_count{method="GET",route="/api/health"}')
+    errors = _metric(
+        text, 'walmart_app_errors_total{route="/api/walmart/products/{product_id}",status="400"}'
+    )
+    assert errors and float(errors[0].split()[-1]) >= 1
+    for name in (
+        "walmart_orders_processed_total",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "cache_hit_rate_percent",
+    ):
+        assert _metric(text, name), name
+    rate = float(_metric(text, "cache_hit_rate_percent")[0].split()[-1])
+    assert 0 < rate < 100
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus)")
+def test_metrics_pass_promtool(server: ServerProcess) -> None:
+    text = server.get("/metrics").text
+    result = subprocess.run(
+        ["promtool", "check", "metrics"], input=text, text=True, capture_output=True
+    )
+    # The contract fixes the "_ms" names, which promtool's lint flags; any other problem
+    # (a parse error, a bad type, a duplicate) fails the test.
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert sorted(problems) == [
+        "nlp_parse_latency_ms metric names should not contain abbreviated units",
+        "walmart_app_response_time_ms metric names should not contain abbreviated units",
+    ]
+
+
+def _example_url(path: str, op: dict[str, Any], server: ServerProcess) -> str:
+    for name, value in op.get("x-example", {}).items():
+        if value == "@first_order":
+            value = server.get("/api/walmart/orders?limit=1").json()["orders"][0]["id"]
+        path = path.replace("{" + name + "}", str(value))
+    return path
+
+
+def test_every_openapi_route_answers(server: ServerProcess) -> None:
+    doc = server.get("/api/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert {
+        "/api/health",
+        "/api/walmart/health",
+        "/metrics",
+        "/api/walmart/products",
+        "/api/walmart/orders/{order_id}",
+    } <= set(doc["paths"])
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            url = _example_url(path, op, server)
+            assert "{" not in url, f"no example for {path}"
+            body = op.get("x-example-body")
+            resp = requests.request(method.upper(), server.url(url), json=body, timeout=60)
+            assert resp.status_code in {int(code) for code in op["responses"]}, (path, resp.text)
+            assert resp.status_code < 400, (method, path, resp.status_code, resp.text)
+
+
+def test_access_log_is_json_without_query_strings(server: ServerProcess) -> None:
+    server.get("/api/walmart/products", params={"q": "jane.doe@example.com 4111111111111111"})
+    lines = (server.home / "logs" / "service.jsonl").read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    access = [e for e in entries if e["logger"] == "walmart.service.access"]
+    assert access
+    assert {"request_id", "route", "method", "status", "latency_ms"} <= set(access[-1])
+    text = "\n".join(lines)
+    assert "jane.doe" not in text and "4111111111111111" not in text
+    assert any(e["message"] == "cache warmed" for e in entries)
+
+
+def test_pid_file(server: ServerProcess) -> None:
+    assert server.proc is not None
+    pid_file = server.home / "run" / f"serve-{server.port}.pid"
+    assert pid_file.read_text().strip() == str(server.proc.pid)
+
+
+def test_starter_app_page(server: ServerProcess) -> None:
+    page = server.get("/walmart")
+    assert page.status_code == 200
+    assert "Walmart Grocery Agent" in page.text  # the title; the body arrives over the websocket
+
+
+def test_app_frame_escapes(served: tuple[ServerProcess, Any]) -> None:
+    from walmart_lib.service.app import create_app, latest_orders_frame
+
+    engine = served[1]["engine"]
+    frame = latest_orders_frame(engine)
+    assert list(frame["Order"]) == ["2000333", "2000222", "2000111"]
+    assert list(frame["Total ($)"]) == ["3.98", "4.30", "7.99"]
+    layout = create_app(engine)
+    html = layout.objects[3].object.to_html(escape=True)  # type: ignore[attr-defined]
+    assert "Greer Supercenter" in html
+
+
+def test_query_params_are_not_paths(server: ServerProcess) -> None:
+    assert Path("/etc/passwd").exists()
+    resp = server.get("/api/walmart/orders/..%2F..%2Fetc%2Fpasswd")
+    assert resp.status_code == 404 and "root:" not in resp.text

@@ -1,0 +1,285 @@
+"""The request-handler base every REST route shares: auth, rate limit, CSRF, errors, metrics.
+
+:class:`ApiHandler` answers JSON only. Before a handler method runs, :meth:`ApiHandler.prepare`
+assigns a request id, applies the per-client rate limit (``/api/*``), authenticates (API token
+in ``Authorization: Bearer``, or the dashboard's signed session cookie) and, for state-changing
+methods, checks that cookie sessions carry the CSRF token (Tornado's double-submit ``_xsrf``)
+and that browsers' ``Origin`` matches the host. Errors are ``{"error", "detail"}`` with the right
+status and never a stack trace. Work that touches the database runs on the context's thread
+pool, and a :class:`~walmart_lib.db.QueryTimeout` becomes a 503.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlparse
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tornado.web import HTTPError, RequestHandler
+
+from walmart_lib.db.engine import QueryTimeout
+from walmart_lib.db.state import data_version
+from walmart_lib.service.auth import session_user
+from walmart_lib.service.cache import cache_key
+from walmart_lib.service.context import ServiceContext
+from walmart_lib.service.security import API_CSP, apply_security_headers
+
+__all__ = ["ApiError", "ApiHandler", "is_loopback"]
+
+log = logging.getLogger("walmart.service")
+access_log = logging.getLogger("walmart.service.access")
+
+T = TypeVar("T")
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Largest JSON body accepted by the non-upload routes.
+MAX_JSON_BYTES = 64 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+_STATUS_ERRORS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "timeout",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def is_loopback(ip: str | None) -> bool:
+    try:
+        return ip is not None and ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+class ApiError(Exception):
+    """An error answer: status, short machine code, human detail and the field at fault."""
+
+    def __init__(
+        self, status: int, detail: str, *, error: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error or _STATUS_ERRORS.get(status, "error")
+        self.detail = detail
+        self.field = field
+
+
+class ApiHandler(RequestHandler):
+    """JSON route base; subclasses set :attr:`route` (the OpenAPI path) and handler methods."""
+
+    route: ClassVar[str] = "/api/*"
+    auth_required: ClassVar[bool] = True
+    rate_limited: ClassVar[bool] = True
+
+    ctx: ServiceContext
+
+    def initialize(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.user: str | None = None
+        self.via_token = False
+        self._t0 = time.perf_counter()
+        self._entered = False
+        incoming = self.request.headers.get("X-Request-Id", "")
+        self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        apply_security_headers(self, API_CSP)
+
+    # -- pipeline ----------------------------------------------------------------------
+    async def prepare(self) -> None:
+        self.ctx.enter()
+        self._entered = True
+        self.set_header("X-Request-Id", self.request_id)
+        if self.rate_limited:
+            decision = self.ctx.limiter.hit(self.request.remote_ip or "unknown")
+            self.set_header("X-RateLimit-Limit", str(self.ctx.limiter.limit))
+            self.set_header("X-RateLimit-Remaining", str(decision.remaining))
+            if not decision.allowed:
+                self.set_header("Retry-After", str(decision.retry_after_s))
+                raise ApiError(
+                    429,
+                    f"more than {self.ctx.limiter.limit} requests in a minute; "
+                    f"retry after {decision.retry_after_s} s",
+                )
+        if self.auth_required:
+            self.authenticate()
+        if self.request.method in UNSAFE_METHODS:
+            self.check_origin()
+            if self.user is not None and not self.via_token:
+                self.check_csrf()
+
+    def authenticate(self) -> None:
+        """Sets :attr:`user`; raises 401 when auth is on and no valid credential came."""
+        store = self.ctx.store
+        if store is None:
+            return
+        header = self.request.headers.get("Authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "Authorization must be 'Bearer <API token>'")
+            user = store.check_token(token.strip())
+            if user is None:
+                raise ApiError(401, "the API token is not valid (revoked or mistyped)")
+            self.user, self.via_token = user, True
+            return
+        user = session_user(self, store)
+        if user is None:
+            self.set_header("WWW-Authenticate", 'Bearer realm="walmart"')
+            raise ApiError(401, "sign in at /login or send 'Authorization: Bearer <API token>'")
+        self.user = user
+
+    def check_origin(self) -> None:
+        """Browsers send ``Origin`` on cross-site requests: it must name this host."""
+        origin = self.request.headers.get("Origin")
+        if origin and origin != "null":
+            if urlparse(origin).netloc.lower() != self.request.host.lower():
+                raise ApiError(403, "cross-origin request refused", error="bad_origin")
+        elif origin == "null":
+            raise ApiError(403, "cross-origin request refused", error="bad_origin")
+
+    def check_csrf(self) -> None:
+        try:
+            self.check_xsrf_cookie()
+        except HTTPError as exc:
+            raise ApiError(
+                403,
+                "CSRF token missing or wrong: send the _xsrf cookie's token in the "
+                "X-XSRFToken header (GET /api/csrf gives one)",
+                error="csrf",
+            ) from exc
+
+    # -- helpers -----------------------------------------------------------------------
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the database pool; timeouts and outages become 503."""
+        loop = self._loop()
+        try:
+            return await loop.run_in_executor(self.ctx.executor, fn, *args)
+        except QueryTimeout as exc:
+            raise ApiError(503, f"{exc}; try a narrower query", error="query_timeout") from exc
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc.orig, Exception) and "interrupted" in str(exc.orig):
+                raise ApiError(503, "database query timed out", error="query_timeout") from exc
+            log.warning("database error", extra={"request_id": self.request_id})
+            raise ApiError(503, "the database is unavailable", error="database") from exc
+
+    async def cached(self, name: str, params: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` through the cache, keyed on the current data version."""
+        cache = self.ctx.cache
+        engine = self.ctx.engine
+
+        def work() -> T:
+            key = cache_key(data_version(engine), name, params)
+            result: T = cache.get_or_compute(key, compute)
+            return result
+
+        return await self.run_db(work)
+
+    @staticmethod
+    def _loop() -> Any:
+        import asyncio
+
+        return asyncio.get_running_loop()
+
+    def send(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload, default=str, separators=(",", ":")))
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object (400/413/415 otherwise)."""
+        ctype = self.request.headers.get("Content-Type", "")
+        if ctype.split(";")[0].strip().lower() != "application/json":
+            raise ApiError(415, "send the body as application/json", field="Content-Type")
+        if len(self.request.body) > MAX_JSON_BYTES:
+            raise ApiError(413, f"JSON body larger than {MAX_JSON_BYTES} bytes")
+        try:
+            data = json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "the body is not valid JSON", field="body") from exc
+        if not isinstance(data, dict):
+            raise ApiError(400, "the body must be a JSON object", field="body")
+        return data
+
+    def int_arg(self, name: str, default: int, lo: int, hi: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ApiError(400, f"'{name}' must be an integer", field=name) from exc
+        if not lo <= value <= hi:
+            raise ApiError(400, f"'{name}' must be between {lo} and {hi}", field=name)
+        return value
+
+    def str_arg(self, name: str, max_len: int, default: str | None = None) -> str | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return default
+        if len(raw) > max_len:
+            raise ApiError(400, f"'{name}' must be at most {max_len} characters", field=name)
+        return raw
+
+    # -- errors and accounting ---------------------------------------------------------
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, ApiError):
+            if self._finished:
+                return
+            self.clear_header("Content-Length")
+            self.set_status(e.status)
+            body: dict[str, Any] = {"error": e.error, "detail": e.detail}
+            if e.field:
+                body["field"] = e.field
+            self.finish(json.dumps(body))
+            return
+        super()._handle_request_exception(e)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        detail = self._reason
+        if exc_info and isinstance(exc_info[1], HTTPError) and exc_info[1].log_message:
+            detail = exc_info[1].log_message % exc_info[1].args if exc_info[1].args else detail
+        if status_code >= 500:
+            log.error(
+                "unhandled error",
+                exc_info=exc_info,
+                extra={"request_id": self.request_id, "route": self.route},
+            )
+            detail = f"internal error; quote request id {self.request_id} when reporting it"
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(
+            json.dumps({"error": _STATUS_ERRORS.get(status_code, "error"), "detail": detail})
+        )
+
+    def on_finish(self) -> None:
+        if self._entered:
+            self.ctx.leave()
+        latency_ms = (time.perf_counter() - self._t0) * 1000.0
+        status = self.get_status()
+        self.ctx.metrics.observe_request(self.route, self.request.method or "", status, latency_ms)
+        access_log.info(
+            "request",
+            extra={
+                "request_id": self.request_id,
+                "route": self.route,
+                "method": self.request.method,
+                "status": status,
+                "latency_ms": round(latency_ms, 2),
+            },
+        )

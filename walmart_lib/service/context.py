@@ -1,0 +1,113 @@
+"""The service's shared state: settings, engine, cache, limiter, metrics, credentials, pools.
+
+One :class:`ServiceContext` is built per server process by :func:`build_context` and handed to
+every route handler. Database and model work runs on its thread pools so the Tornado loop (which
+also drives the dashboards' websockets) never blocks on a query.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from walmart_lib import __version__
+from walmart_lib.config import Settings
+from walmart_lib.db.engine import get_engine
+from walmart_lib.service.auth import CredentialStore, load_cookie_secret
+from walmart_lib.service.cache import MemoryCache, RedisCache, make_cache
+from walmart_lib.service.metrics import ServiceMetrics
+from walmart_lib.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+
+__all__ = ["ServiceContext", "build_context"]
+
+#: Threads for database queries (SQLite and PostgreSQL both release the GIL while waiting).
+DB_WORKERS = 8
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    engine: Engine
+    cache: MemoryCache | RedisCache
+    limiter: RateLimiter
+    metrics: ServiceMetrics
+    store: CredentialStore | None
+    cookie_secret: str
+    executor: ThreadPoolExecutor
+    nlp_executor: ThreadPoolExecutor
+    version: str = __version__
+    started_at: float = field(default_factory=time.monotonic)
+    inflight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _parser: Any = None
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.store is not None
+
+    @property
+    def uptime_s(self) -> float:
+        return round(time.monotonic() - self.started_at, 3)
+
+    def enter(self) -> None:
+        with self._lock:
+            self.inflight += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self.inflight -= 1
+
+    def parser(self) -> Any:
+        """The NLP parser, loaded on first use (call from the NLP thread)."""
+        if self._parser is None:
+            # Imported by name: the NLP package is optional for the rest of the service.
+            self._parser = importlib.import_module("walmart_lib.nlp").load_parser()
+        return self._parser
+
+    def nlp_accuracy(self) -> float | None:
+        """Intent accuracy (percent) of the last saved NLP evaluation, if there is one."""
+        try:
+            last_evaluation = importlib.import_module("walmart_lib.nlp").last_evaluation
+        except (ImportError, AttributeError):
+            return None
+        result = last_evaluation()
+        if result is None:
+            return None
+        return float(result["accuracy"]) * 100.0
+
+
+def build_context(settings: Settings) -> ServiceContext:
+    """Everything the routes share, built from ``settings`` (Redis is pinged here)."""
+    engine = get_engine(settings.database_url, query_timeout_s=settings.query_timeout_s)
+    cache = make_cache(settings.redis_url)
+    limiter: RateLimiter
+    if isinstance(cache, RedisCache):
+        limiter = RedisRateLimiter(cache._redis, settings.rate_limit_per_minute)
+    else:
+        limiter = MemoryRateLimiter(settings.rate_limit_per_minute)
+    store = CredentialStore(settings.auth_file) if settings.auth_file else None
+    holder: dict[str, ServiceContext] = {}
+    metrics = ServiceMetrics(
+        cache_hit_rate=lambda: cache.stats.hit_rate_percent,
+        nlp_accuracy=lambda: holder["ctx"].nlp_accuracy() if "ctx" in holder else None,
+    )
+    ctx = ServiceContext(
+        settings=settings,
+        engine=engine,
+        cache=cache,
+        limiter=limiter,
+        metrics=metrics,
+        store=store,
+        cookie_secret=load_cookie_secret(settings.cookie_secret, settings.run_dir),
+        executor=ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="walmart-db"),
+        # One thread: the model is used by one request at a time (torch uses the cores itself).
+        nlp_executor=ThreadPoolExecutor(1, thread_name_prefix="walmart-nlp"),
+    )
+    holder["ctx"] = ctx
+    return ctx

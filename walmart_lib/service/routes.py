@@ -1,0 +1,242 @@
+"""The REST routes of ``walmart serve``: one Tornado handler per path, all JSON.
+
+:func:`build_routes` returns the ``extra_patterns`` list handed to ``pn.serve``. Routes backed
+by library modules that are not installed in this build (analytics, NLP, import) are left out,
+and so are their OpenAPI entries, so the server never answers with invented data. Each handler
+validates its inputs (400 naming the field), reads through the cache where the answer depends
+only on the data, and leaves the work to library functions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from walmart_lib.service import queries
+from walmart_lib.service.base import ApiError, ApiHandler, is_loopback
+from walmart_lib.service.context import ServiceContext
+from walmart_lib.service.metrics import CONTENT_TYPE
+
+__all__ = ["available_features", "build_routes"]
+
+MAX_LIMIT = 100
+MAX_QUERY_CHARS = 200
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def available_features() -> dict[str, bool]:
+    """Which optional route groups this build can serve (their library modules exist)."""
+    return {
+        "nlp": _module_exists("walmart_lib.nlp"),
+    }
+
+
+def _date_arg(handler: ApiHandler, name: str) -> date | None:
+    raw = handler.str_arg(name, 10)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
+
+
+class HealthHandler(ApiHandler):
+    """Liveness and database reachability; open without auth (for load balancers)."""
+
+    route = "/api/health"
+    auth_required = False
+
+    async def get(self) -> None:
+        ctx = self.ctx
+        body: dict[str, Any] = {
+            "status": "healthy",
+            "version": ctx.version,
+            "uptime_s": ctx.uptime_s,
+            "database": "ok",
+            "cache": ctx.cache.kind,
+            "auth": "on" if ctx.auth_enabled else "off",
+        }
+
+        def ping() -> None:
+            with ctx.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await self.run_db(ping)
+        except ApiError as exc:
+            body.update(status="unhealthy", database="unreachable", failing="database")
+            body["detail"] = exc.detail
+            self.send(body, 503)
+            return
+        ping_redis = getattr(ctx.cache, "ping", None)
+        if ping_redis is not None:
+            ok = await self._loop().run_in_executor(ctx.executor, ping_redis)
+            body["cache_status"] = "ok" if ok else "unreachable"
+            if not ok:
+                # Answers still come (computed without the cache), so the service is degraded.
+                body.update(status="degraded", failing="cache")
+        self.send(body)
+
+
+class WalmartHealthHandler(ApiHandler):
+    """Counts straight from the database."""
+
+    route = "/api/walmart/health"
+
+    async def get(self) -> None:
+        engine = self.ctx.engine
+        self.send(await self.cached("counts", {}, lambda: queries.database_counts(engine)))
+
+
+class CsrfHandler(ApiHandler):
+    """Hands a browser session its CSRF token (and sets the ``_xsrf`` cookie)."""
+
+    route = "/api/csrf"
+
+    async def get(self) -> None:
+        self.send({"csrf_token": self.xsrf_token.decode()})
+
+
+class MetricsHandler(ApiHandler):
+    """Prometheus text; loopback clients, or any client with a token (WALMART_METRICS_ACCESS)."""
+
+    route = "/metrics"
+    auth_required = False
+    rate_limited = False
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Type", CONTENT_TYPE)
+
+    async def get(self) -> None:
+        loopback_ok = self.ctx.settings.metrics_access == "loopback" and is_loopback(
+            self.request.remote_ip
+        )
+        if not loopback_ok:
+            if self.ctx.store is None:
+                if not is_loopback(self.request.remote_ip):
+                    raise ApiError(403, "/metrics is served to loopback clients only")
+            else:
+                self.authenticate()
+        self.set_status(200)
+        self.finish(self.ctx.metrics.render())
+
+
+class ProductsHandler(ApiHandler):
+    route = "/api/walmart/products"
+
+    async def get(self) -> None:
+        q = (self.str_arg("q", MAX_QUERY_CHARS) or "").strip()
+        limit = self.int_arg("limit", 20, 1, MAX_LIMIT)
+        engine = self.ctx.engine
+        products = await self.cached(
+            "products",
+            {"q": q.lower(), "limit": limit},
+            lambda: queries.search_products(engine, q, limit),
+        )
+        self.send({"q": q, "count": len(products), "products": products})
+
+
+class ProductHandler(ApiHandler):
+    route = "/api/walmart/products/{product_id}"
+
+    async def get(self, product_id: str) -> None:
+        pid = _int_path(product_id, "product_id")
+        engine = self.ctx.engine
+        product = await self.cached("product", pid, lambda: queries.get_product(engine, pid))
+        if product is None:
+            raise ApiError(404, f"no product with id {pid}")
+        self.send(product)
+
+
+class OrdersHandler(ApiHandler):
+    route = "/api/walmart/orders"
+
+    async def get(self) -> None:
+        date_from = _date_arg(self, "from")
+        date_to = _date_arg(self, "to")
+        if date_from and date_to and date_from > date_to:
+            raise ApiError(400, "'from' must not be after 'to'", field="from")
+        limit = self.int_arg("limit", 50, 1, MAX_LIMIT)
+        offset = self.int_arg("offset", 0, 0, 1_000_000)
+        engine = self.ctx.engine
+        params = {"from": str(date_from), "to": str(date_to), "limit": limit, "offset": offset}
+        result = await self.cached(
+            "orders",
+            params,
+            lambda: queries.list_orders(engine, date_from, date_to, limit, offset),
+        )
+        self.send(result)
+
+
+class OrderHandler(ApiHandler):
+    route = "/api/walmart/orders/{order_id}"
+
+    async def get(self, order_id: str) -> None:
+        if not 1 <= len(order_id) <= 40:
+            raise ApiError(400, "'order_id' must be 1-40 characters", field="order_id")
+        engine = self.ctx.engine
+        order = await self.cached("order", order_id, lambda: queries.get_order(engine, order_id))
+        if order is None:
+            raise ApiError(404, "no order with that id")
+        self.send(order)
+
+
+class NotFoundHandler(ApiHandler):
+    """JSON 404 for any other ``/api/`` path."""
+
+    route = "/api/{unknown}"
+
+    def _missing(self, *_: Any) -> None:
+        raise ApiError(404, "no such API route; see /api/openapi.json")
+
+    get = post = put = delete = patch = _missing
+
+
+def _int_path(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"'{name}' must be an integer", field=name) from exc
+    if not 1 <= value <= 2**62:
+        raise ApiError(400, f"'{name}' must be a positive integer", field=name)
+    return value
+
+
+#: Route template -> (Tornado pattern, handler), in match order; templates are OpenAPI paths.
+CORE_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
+    (r"/api/health", HealthHandler),
+    (r"/api/walmart/health", WalmartHealthHandler),
+    (r"/api/csrf", CsrfHandler),
+    (r"/metrics", MetricsHandler),
+    (r"/api/walmart/products", ProductsHandler),
+    (r"/api/walmart/products/([^/]+)", ProductHandler),
+    (r"/api/walmart/orders", OrdersHandler),
+    (r"/api/walmart/orders/([^/]+)", OrderHandler),
+]
+
+
+def mounted_handlers() -> list[tuple[str, type[ApiHandler]]]:
+    """Every (pattern, handler) this build serves, before the JSON 404 catch-all."""
+    handlers = list(CORE_HANDLERS)
+    from walmart_lib.service import openapi
+
+    handlers.append((r"/api/openapi\.json", openapi.OpenApiHandler))
+    return handlers
+
+
+def build_routes(ctx: ServiceContext) -> list[tuple[str, type[ApiHandler], dict[str, Any]]]:
+    """The ``extra_patterns`` for ``pn.serve``: each route, then the JSON 404 for ``/api/``."""
+    routes = [(pattern, handler, {"ctx": ctx}) for pattern, handler in mounted_handlers()]
+    routes.append((r"/api/.*", NotFoundHandler, {"ctx": ctx}))
+    return routes
