@@ -72,18 +72,26 @@ class RedisRateLimiter:
     """Fixed one-minute windows counted in Redis (``INCR`` + ``EXPIRE``), shared by processes."""
 
     def __init__(self, client: Any, limit: int, prefix: str = "walmart:rl:") -> None:
+        import redis
+
         self.limit = limit
         self._redis = client
         self._prefix = prefix
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        # While Redis is down each process limits on its own rather than failing requests.
+        self.fallback = MemoryRateLimiter(limit)
 
     def hit(self, client: str, now: float | None = None) -> Decision:
         now = time.time() if now is None else now
         window = int(now // WINDOW_S)
         key = f"{self._prefix}{client}:{window}"
-        pipe = self._redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, int(WINDOW_S) + 1)
-        count = int(pipe.execute()[0])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, int(WINDOW_S) + 1)
+            count = int(pipe.execute()[0])
+        except self._errors:
+            return self.fallback.hit(client)
         if count > self.limit:
             retry = max(1, math.ceil((window + 1) * WINDOW_S - now))
             return Decision(False, 0, retry)
