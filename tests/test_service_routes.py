@@ -318,3 +318,30 @@ def test_query_params_are_not_paths(server: ServerProcess) -> None:
     assert Path("/etc/passwd").exists()
     resp = server.get("/api/walmart/orders/..%2F..%2Fetc%2Fpasswd")
     assert resp.status_code == 404 and "root:" not in resp.text
+
+
+def test_prices_history_and_stats(server: ServerProcess, ids: dict[str, int]) -> None:
+    body = server.get(f"/api/walmart/prices/{ids['milk']}").json()
+    history = body["history"]
+    assert [(h["date"], h["unit_price"], h["quantity"]) for h in history] == [
+        ("2025-03-04", 3.48, 1.0),
+        ("2025-04-15", 2.11, 2.0),
+    ]
+    stats = body["stats"]
+    assert stats["observations"] == 2
+    all_time = stats["windows"]["all"]
+    assert all_time["min"] == 2.11 and all_time["max"] == 3.48 and all_time["last"] == 2.11
+    assert all_time["mean"] == pytest.approx((3.48 + 2.11) / 2)
+    assert stats["trend"] == "down"
+    # Refunded lines are not prices paid.
+    assert server.get(f"/api/walmart/prices/{ids['bananas']}").json()["history"] == []
+    _error(server.get("/api/walmart/prices/999999"), 404)
+    _error(server.get("/api/walmart/prices/x"), 400, "product_id")
+    _error(server.get(f"/api/walmart/prices/{ids['milk']}?store_id=0"), 400, "store_id")
+
+
+def test_deals(server: ServerProcess) -> None:
+    # No product here has the two earlier purchases a typical price needs.
+    assert server.get("/api/walmart/deals").json() == {"count": 0, "deals": []}
+    _error(server.get("/api/walmart/deals?store_id=999"), 404)
+    _error(server.get("/api/walmart/deals?limit=500"), 400, "limit")

@@ -31,7 +31,7 @@ from walmart_lib.service.cache import cache_key
 from walmart_lib.service.context import ServiceContext
 from walmart_lib.service.security import API_CSP, apply_security_headers
 
-__all__ = ["ApiError", "ApiHandler", "is_loopback"]
+__all__ = ["ApiError", "ApiHandler", "int_path", "is_loopback"]
 
 log = logging.getLogger("walmart.service")
 access_log = logging.getLogger("walmart.service.access")
@@ -63,6 +63,17 @@ def is_loopback(ip: str | None) -> bool:
         return ip is not None and ipaddress.ip_address(ip).is_loopback
     except ValueError:
         return False
+
+
+def int_path(raw: str, name: str) -> int:
+    """``raw`` (a path segment) as a positive integer, else a 400 naming ``name``."""
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"'{name}' must be an integer", field=name) from exc
+    if not 1 <= value <= 2**62:
+        raise ApiError(400, f"'{name}' must be a positive integer", field=name)
+    return value
 
 
 class ApiError(Exception):

@@ -135,6 +135,36 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such order"), **_ERR},
         }
     },
+    "/api/walmart/prices/{product_id}": {
+        "get": {
+            "summary": "Price history and statistics of one product (charged lines only)",
+            "parameters": [
+                _p("product_id", {"type": "integer", "minimum": 1}),
+                _q("store_id", {"type": "integer", "minimum": 1}, "one store only"),
+            ],
+            "x-example": {"product_id": 1},
+            "responses": {
+                "200": _json(_OBJ),
+                "404": _json(_ref("Error"), "No such product"),
+                **_ERR,
+            },
+        }
+    },
+    "/api/walmart/deals": {
+        "get": {
+            "summary": "Products whose latest price is a deal against their typical price",
+            "parameters": [
+                _q("store_id", {"type": "integer", "minimum": 1}, "one store only"),
+                _q("category", {"type": "string", "maxLength": 40}, "one category only"),
+                _q(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                    "most deals returned",
+                ),
+            ],
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such store"), **_ERR},
+        }
+    },
 }
 
 _SCHEMAS: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 
 from walmart_lib.service import queries
-from walmart_lib.service.base import ApiError, ApiHandler, is_loopback
+from walmart_lib.service.base import ApiError, ApiHandler, int_path, is_loopback
 from walmart_lib.service.context import ServiceContext
 from walmart_lib.service.metrics import CONTENT_TYPE
 
@@ -36,6 +36,7 @@ def _module_exists(name: str) -> bool:
 def available_features() -> dict[str, bool]:
     """Which optional route groups this build can serve (their library modules exist)."""
     return {
+        "pricing": _module_exists("walmart_lib.pricing"),
         "nlp": _module_exists("walmart_lib.nlp"),
     }
 
@@ -151,7 +152,7 @@ class ProductHandler(ApiHandler):
     route = "/api/walmart/products/{product_id}"
 
     async def get(self, product_id: str) -> None:
-        pid = _int_path(product_id, "product_id")
+        pid = int_path(product_id, "product_id")
         engine = self.ctx.engine
         product = await self.cached("product", pid, lambda: queries.get_product(engine, pid))
         if product is None:
@@ -203,16 +204,6 @@ class NotFoundHandler(ApiHandler):
     get = post = put = delete = patch = _missing
 
 
-def _int_path(raw: str, name: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ApiError(400, f"'{name}' must be an integer", field=name) from exc
-    if not 1 <= value <= 2**62:
-        raise ApiError(400, f"'{name}' must be a positive integer", field=name)
-    return value
-
-
 #: Route template -> (Tornado pattern, handler), in match order; templates are OpenAPI paths.
 CORE_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
     (r"/api/health", HealthHandler),
@@ -229,6 +220,11 @@ CORE_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
 def mounted_handlers() -> list[tuple[str, type[ApiHandler]]]:
     """Every (pattern, handler) this build serves, before the JSON 404 catch-all."""
     handlers = list(CORE_HANDLERS)
+    features = available_features()
+    if features["pricing"]:
+        from walmart_lib.service.routes_analytics import ANALYTICS_HANDLERS
+
+        handlers.extend(ANALYTICS_HANDLERS)
     from walmart_lib.service import openapi
 
     handlers.append((r"/api/openapi\.json", openapi.OpenApiHandler))
