@@ -38,6 +38,8 @@ def _install_sqlite_pragmas(engine: Engine, timeout_s: float | None) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        # 64 MB page cache: bulk imports maintain several indexes; the 2 MB default halves speed.
+        cur.execute("PRAGMA cache_size=-65536")
         if dbapi_conn.execute("PRAGMA database_list").fetchone()[2]:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from walmart_lib.ingest.jsontools import Node, PathError, opt_text
-from walmart_lib.ingest.parsing import parse_date, parse_money, parse_quantity
+from walmart_lib.ingest.parsing import MAX_QUANTITY, parse_date, parse_money, parse_quantity
 from walmart_lib.ingest.records import ImportRejected, ParsedLine, ParsedOrder, ParsedStore
 
 __all__ = ["FORMAT", "HEADER", "is_canonical_header", "iter_canonical"]
@@ -30,13 +30,13 @@ def is_canonical_header(first_line: bytes) -> bool:
     return isinstance(head, dict) and head.get("format") == HEADER["format"]
 
 
-def _cents(value: Any, path: str) -> int | None:
+def _cents(value: Any, base: str, key: str) -> int | None:
     if value is None:
         return None
     try:
         return parse_money(value)
     except ValueError as exc:
-        raise PathError(path, str(exc)) from exc
+        raise PathError(f"{base}.{key}" if base else f"$.{key}", str(exc)) from exc
 
 
 def _order(obj: Any, default_tz: str) -> ParsedOrder:
@@ -68,45 +68,52 @@ def _order(obj: Any, default_tz: str) -> ParsedOrder:
         order_type=obj.get("order_type"),
         fulfillment_type=obj.get("fulfillment_type"),
         status=obj.get("status"),
-        subtotal_cents=_cents(obj.get("subtotal"), "$.subtotal"),
-        savings_cents=_cents(obj.get("savings"), "$.savings"),
-        tax_cents=_cents(obj.get("tax"), "$.tax"),
-        fees_cents=_cents(obj.get("fees"), "$.fees"),
-        tip_cents=_cents(obj.get("tip"), "$.tip"),
-        grand_total_cents=_cents(obj.get("grand_total"), "$.grand_total"),
+        subtotal_cents=_cents(obj.get("subtotal"), "", "subtotal"),
+        savings_cents=_cents(obj.get("savings"), "", "savings"),
+        tax_cents=_cents(obj.get("tax"), "", "tax"),
+        fees_cents=_cents(obj.get("fees"), "", "fees"),
+        tip_cents=_cents(obj.get("tip"), "", "tip"),
+        grand_total_cents=_cents(obj.get("grand_total"), "", "grand_total"),
     )
     lines = obj.get("lines") or []
     if not isinstance(lines, list):
         raise PathError("$.lines", "expected a list")
     append = order.lines.append
     for i, ln in enumerate(lines):
-        base = f"$.lines[{i}]"
         if not isinstance(ln, dict):
-            raise PathError(base, "expected an object")
-        name = ln.get("name")
+            raise PathError(f"$.lines[{i}]", "expected an object")
+        get = ln.get
+        name = get("name")
         if not isinstance(name, str) or not name.strip():
-            raise PathError(base + ".name", "product name is missing or empty")
-        try:
-            quantity, _unit = parse_quantity(ln.get("quantity"))
-        except ValueError as exc:
-            raise PathError(base + ".quantity", str(exc)) from exc
-        status = ln.get("status", "charged")
+            raise PathError(f"$.lines[{i}].name", "product name is missing or empty")
+        raw_qty = get("quantity")
+        if type(raw_qty) is int and 0 <= raw_qty <= MAX_QUANTITY:
+            quantity = float(raw_qty)  # the common case, without the general parser
+        else:
+            try:
+                quantity = parse_quantity(raw_qty)[0]
+            except ValueError as exc:
+                raise PathError(f"$.lines[{i}].quantity", str(exc)) from exc
+        status = get("status", "charged")
         if status not in _STATUSES:
-            raise PathError(base + ".status", f"unknown line status {status!r}")
+            raise PathError(f"$.lines[{i}].status", f"unknown line status {status!r}")
+        base = f"$.lines[{i}]"
+        unit_pricing = get("unit_pricing")
         append(
             ParsedLine(
-                name=name,
-                quantity=quantity,
-                us_item_id=ln.get("us_item_id"),
-                unit_price_cents=_cents(ln.get("unit_price"), base + ".unit_price"),
-                line_total_cents=_cents(ln.get("line_total"), base + ".line_total"),
-                original_price_cents=_cents(ln.get("original_price"), base + ".original_price"),
-                savings_cents=_cents(ln.get("savings"), base + ".savings"),
-                status=status,
-                substitute_for_us_item_id=ln.get("substitute_for_us_item_id"),
-                weight_adjusted=bool(ln.get("weight_adjusted")),
-                sold_by_weight=bool(ln.get("sold_by_weight")),
-                unit_pricing=ln.get("unit_pricing"),
+                name,
+                quantity,
+                get("us_item_id"),
+                _cents(get("unit_price"), base, "unit_price"),
+                _cents(get("line_total"), base, "line_total"),
+                _cents(get("original_price"), base, "original_price"),
+                _cents(get("savings"), base, "savings"),
+                status,
+                get("substitute_for_us_item_id"),
+                None,
+                bool(get("weight_adjusted")),
+                bool(get("sold_by_weight")) or str(unit_pricing or "").endswith("/lb"),
+                unit_pricing,
             )
         )
     return order

@@ -41,6 +41,21 @@ _FILLABLE = (
 )
 _ORDER_TABLE = Order
 _LINE_TABLE = OrderLine
+_LINE_COLUMNS = (
+    "order_id",
+    "line_no",
+    "product_id",
+    "name",
+    "quantity",
+    "unit_price_cents",
+    "line_total_cents",
+    "original_price_cents",
+    "savings_cents",
+    "status",
+    "substitute_for_product_id",
+    "weight_adjusted",
+    "unit_pricing",
+)
 
 
 @dataclass
@@ -121,6 +136,7 @@ class Loader:
             probe = ParsedStore(walmart_store_id=wid, name=name, city=city)
             self.stores[probe.key] = sid
         self._line_cache: dict[tuple[str, str | None, bool], int] = {}
+        self._line_sql: str | None = None
 
     # -- stores and products -------------------------------------------------------------
     def store_id(self, store: ParsedStore | None) -> int | None:
@@ -183,7 +199,28 @@ class Loader:
         return None
 
     # -- orders ---------------------------------------------------------------------------
-    def _line_rows(self, order: ParsedOrder) -> list[dict[str, Any]]:
+    def _insert_lines(self, rows: list[tuple[Any, ...]]) -> None:
+        """Bulk insert through the driver's executemany: order lines are the bulk of any import,
+        and SQLAlchemy's per-row parameter processing would cost more than the insert itself.
+        Still fully parameterised (the statement is compiled from the table)."""
+        if not rows:
+            return
+        dialect = self.conn.dialect
+        if self._line_sql is None:
+            self._line_sql = str(
+                insert(_LINE_TABLE)
+                .values({c: None for c in _LINE_COLUMNS})
+                .compile(dialect=dialect)
+            )
+        if dialect.paramstyle in ("named", "pyformat"):
+            self.conn.exec_driver_sql(
+                self._line_sql, [dict(zip(_LINE_COLUMNS, r, strict=True)) for r in rows]
+            )
+        else:
+            self.conn.exec_driver_sql(self._line_sql, rows)
+        self.counts.lines_added += len(rows)
+
+    def _line_rows(self, order: ParsedOrder) -> list[tuple[Any, ...]]:
         # Products first: a substitute may name an original that comes later in the order.
         product_ids = [
             self.product_id(line.name, line.us_item_id, line.sold_by_weight) for line in order.lines
@@ -192,22 +229,28 @@ class Loader:
         for number, (line, product_id) in enumerate(
             zip(order.lines, product_ids, strict=True), start=1
         ):
+            substitute = (
+                self._substitute_id(line)
+                if line.substitute_for_us_item_id or line.substitute_for_name
+                else None
+            )
+            # Same order as _LINE_COLUMNS.
             rows.append(
-                {
-                    "order_id": order.order_id,
-                    "line_no": number,
-                    "product_id": product_id,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price_cents": line.unit_price_cents,
-                    "line_total_cents": line.line_total_cents,
-                    "original_price_cents": line.original_price_cents,
-                    "savings_cents": line.savings_cents,
-                    "status": line.status,
-                    "substitute_for_product_id": self._substitute_id(line),
-                    "weight_adjusted": line.weight_adjusted,
-                    "unit_pricing": line.unit_pricing,
-                }
+                (
+                    order.order_id,
+                    number,
+                    product_id,
+                    line.name,
+                    line.quantity,
+                    line.unit_price_cents,
+                    line.line_total_cents,
+                    line.original_price_cents,
+                    line.savings_cents,
+                    line.status,
+                    substitute,
+                    line.weight_adjusted,
+                    line.unit_pricing,
+                )
             )
         return rows
 
@@ -250,9 +293,7 @@ class Loader:
         )
         if replace_lines:
             self.conn.execute(delete(OrderLine).where(OrderLine.order_id == order.order_id))
-            rows = self._line_rows(order)
-            self.conn.execute(insert(_LINE_TABLE), rows)
-            self.counts.lines_added += len(rows)
+            self._insert_lines(self._line_rows(order))
             changes["has_prices"] = order.has_prices
         if changes:
             merged = ParsedOrder(
@@ -290,7 +331,7 @@ class Loader:
                     fresh[order.order_id] = order
             stored = self._existing(list(fresh))
             order_rows: list[dict[str, Any]] = []
-            line_rows: list[dict[str, Any]] = []
+            line_rows: list[tuple[Any, ...]] = []
             for order_id, order in fresh.items():
                 if order_id in stored:
                     later.append(order)
@@ -303,9 +344,7 @@ class Loader:
             if order_rows:
                 self.conn.execute(insert(_ORDER_TABLE), order_rows)
                 self.counts.orders_added += len(order_rows)
-            if line_rows:
-                self.conn.execute(insert(_LINE_TABLE), line_rows)
-                self.counts.lines_added += len(line_rows)
+            self._insert_lines(line_rows)
             for order in later:
                 self._enrich(order, stored[order.order_id])
             if on_progress is not None:

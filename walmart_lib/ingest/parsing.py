@@ -37,6 +37,13 @@ def parse_money(value: object) -> int | None:
     """
     if value is None:
         return None
+    if type(value) is str:
+        # Fast path for plain "12.34" (the canonical format, CSV exports): no regex, no Decimal.
+        whole, dot, frac = value.partition(".")
+        if dot and len(frac) == 2 and whole.isdigit() and frac.isdigit() and whole.isascii():
+            fast = int(whole) * 100 + int(frac)
+            if fast <= MAX_CENTS:
+                return fast
     if isinstance(value, dict):
         return parse_money(value.get("displayValue", value.get("value")))
     if isinstance(value, bool):
