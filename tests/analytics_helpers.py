@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from walmart_lib.db import Order, OrderLine, Product, Store, session_scope
 
-__all__ = ["Line", "add_order", "add_products", "add_stores"]
+__all__ = ["Line", "add_order", "add_products", "add_stores", "build_household"]
 
 #: (product_id, quantity, unit_price_cents) or (product_id, quantity, unit_price_cents, status)
 Line = tuple[int, float, int] | tuple[int, float, int, str]
@@ -105,3 +105,60 @@ def add_order(
                 lines=order_lines,
             )
         )
+
+
+#: Product ids of :func:`build_household`.
+MILK_GAL, MILK_HALF, BANANA, EGGS, AVOCADO, HORIZON_HALF = 1, 2, 3, 4, 5, 6
+SPARTANBURG, GREENVILLE, GREER = 1, 2, 3
+
+
+def build_household(engine: Engine) -> None:
+    """Four orders, two stores with orders (plus Greer without any), six products.
+
+    ==== ========== =========== ================================================ ===== =====
+    id   date       store       charged lines (qty x unit price)                 total tax
+    ==== ========== =========== ================================================ ===== =====
+    o1   2025-03-01 Spartanburg gallon 1x3.84, half 2x2.10, banana 2.5 lb x0.50   9.29  0.50
+                                (eggs 1x3.00 unavailable: never counted)
+    o2   2025-03-08 Greenville  gallon 1x4.00, eggs 1x3.12                         7.12  0.43
+    o3   2025-03-15 Spartanburg gallon 1x3.50, half 1x1.99, banana 1 lb x0.58     6.07  0.37
+    o4   2025-04-15 Spartanburg gallon 1x3.00, half 1x2.20, Horizon half 1x4.50   9.70  0.60
+    ==== ========== =========== ================================================ ===== =====
+    """
+    add_stores(engine, "Spartanburg Supercenter", "Greenville Supercenter", "Greer Supercenter")
+    add_products(
+        engine,
+        ("Great Value Whole Milk, 1 Gallon, 128 fl oz", "dairy & eggs", 128.0, "fl oz"),
+        ("Great Value Whole Milk, Half Gallon, 64 fl oz", "dairy & eggs", 64.0, "fl oz"),
+        ("Fresh Banana, per lb", "produce", 1.0, "lb"),
+        ("Great Value Large White Eggs, 12 Count", "dairy & eggs", 12.0, "ct"),
+        ("Fresh Hass Avocado, each", "produce", 1.0, "each"),
+        ("Horizon Organic Whole Milk, Half Gallon, 64 fl oz", "dairy & eggs", 64.0, "fl oz"),
+    )
+    add_order(
+        engine,
+        "o1",
+        "2025-03-01",
+        SPARTANBURG,
+        [(MILK_GAL, 1, 384), (MILK_HALF, 2, 210), (BANANA, 2.5, 50), (EGGS, 1, 300, "unavailable")],
+        tax_cents=50,
+    )
+    add_order(
+        engine, "o2", "2025-03-08", GREENVILLE, [(MILK_GAL, 1, 400), (EGGS, 1, 312)], tax_cents=43
+    )
+    add_order(
+        engine,
+        "o3",
+        "2025-03-15",
+        SPARTANBURG,
+        [(MILK_GAL, 1, 350), (MILK_HALF, 1, 199), (BANANA, 1, 58)],
+        tax_cents=37,
+    )
+    add_order(
+        engine,
+        "o4",
+        "2025-04-15",
+        SPARTANBURG,
+        [(MILK_GAL, 1, 300), (MILK_HALF, 1, 220), (HORIZON_HALF, 1, 450)],
+        tax_cents=60,
+    )

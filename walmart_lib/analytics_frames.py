@@ -37,6 +37,7 @@ __all__ = [
     "as_date",
     "charged_lines",
     "clear_cache",
+    "conform",
     "convert_unit_price",
     "fingerprint",
     "latest_date",
@@ -518,3 +519,8 @@ def purchases(lines: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("product_id", "order_date", "order_id")
     )
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    """``frame`` with exactly ``schema``'s columns, in order, cast to its dtypes."""
+    return frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]

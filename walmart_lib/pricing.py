@@ -28,6 +28,7 @@ from walmart_lib.analytics_frames import (
     Bind,
     as_date,
     charged_lines,
+    conform,
     latest_date,
     load_frames,
     product_row,
@@ -123,7 +124,7 @@ def price_history(
         date_to=date_to,
     )
     out = with_names(lines.filter(pl.col("unit_price").is_not_null()), bind)
-    return out.select(list(HISTORY_SCHEMA)).cast(HISTORY_SCHEMA).sort("date", "order_id")  # type: ignore[arg-type]
+    return conform(out, HISTORY_SCHEMA).sort("date", "order_id")
 
 
 def _check_store_sql(bind: Bind, store_id: int) -> None:
@@ -171,7 +172,7 @@ def store_prices(bind: Bind, product_id: int) -> pl.DataFrame:
         .with_columns((pl.col("last_price") == pl.col("last_price").min()).alias("is_cheapest"))
         .sort("last_price", "store_id")
     )
-    return with_names(per_store, bind).select(list(STORE_PRICES_SCHEMA)).cast(STORE_PRICES_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(per_store, bind), STORE_PRICES_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ def price_changes(
     last_two = last_two.with_columns(pl.col("pct_change").abs().alias("_abs")).sort(
         ["date", "_abs", "product_id"], descending=[True, True, False]
     )
-    return with_names(last_two, bind).select(list(CHANGES_SCHEMA)).cast(CHANGES_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(last_two, bind), CHANGES_SCHEMA)
 
 
 DEALS_SCHEMA: dict[str, Any] = {
@@ -465,7 +466,7 @@ def deals(
         .filter(pl.col("tier").is_not_null() | pl.col("historical_low"))
         .sort(["discount_pct", "product_id"], descending=[True, False])
     )
-    return with_names(out, bind).select(list(DEALS_SCHEMA)).cast(DEALS_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(out, bind), DEALS_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,7 +538,7 @@ def store_comparison(
         )
         .sort(["spread_pct", "product_id"], descending=[True, False])
     )
-    return with_names(out, bind).select(list(COMPARISON_SCHEMA)).cast(COMPARISON_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(out, bind), COMPARISON_SCHEMA)
 
 
 USUAL_SCHEMA: dict[str, Any] = {
@@ -561,7 +562,7 @@ def usual_basket(
         .sort(["orders", "product_id"], descending=[True, False])
         .head(size)
     )
-    return with_names(out, bind, stores=False).select(list(USUAL_SCHEMA)).cast(USUAL_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(out, bind, stores=False), USUAL_SCHEMA)
 
 
 def _basket_items(bind: Bind, items: Mapping[int, float] | Sequence[int] | None) -> pl.DataFrame:
@@ -609,8 +610,7 @@ def basket_prices(
     return (
         basket.join(latest, on="product_id", how="inner")
         .with_columns((pl.col("unit_price") * pl.col("quantity")).round(2).alias("line_total"))
-        .select(list(BASKET_PRICES_SCHEMA))
-        .cast(BASKET_PRICES_SCHEMA)  # type: ignore[arg-type]
+        .pipe(conform, BASKET_PRICES_SCHEMA)
         .sort("store_id", "product_id")
     )
 
@@ -682,7 +682,7 @@ def basket_comparison(
     out = out.with_columns(
         (eligible & (pl.col("estimated_total") == best)).fill_null(False).alias("is_cheapest")
     ).sort("estimated_total", "store_id")
-    return with_names(out, bind).select(list(BASKET_SCHEMA)).cast(BASKET_SCHEMA)  # type: ignore[arg-type]
+    return conform(with_names(out, bind), BASKET_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -776,8 +776,7 @@ def personal_inflation(
         .with_columns(pl.col("contribution").abs().alias("_abs"))
         .sort(["_abs", "product_id"], descending=[True, False])
     )
-    items = with_names(items, bind, stores=False).select(list(INFLATION_ITEMS_SCHEMA))
-    items = items.cast(INFLATION_ITEMS_SCHEMA)  # type: ignore[arg-type]
+    items = conform(with_names(items, bind, stores=False), INFLATION_ITEMS_SCHEMA)
     rate = float(items.get_column("contribution").sum()) if items.height and total > 0 else None
     return InflationResult(rate, b_from, b_to, c_from, c_to, items.height, round(total, 2), items)
 
@@ -847,7 +846,7 @@ def substitutes(
         .sort(["saving_pct", "product_id"], descending=[True, False])
         .head(limit)
     )
-    return out.select(list(SUBSTITUTES_SCHEMA)).cast(SUBSTITUTES_SCHEMA)  # type: ignore[arg-type]
+    return conform(out, SUBSTITUTES_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -861,7 +860,7 @@ BLS_MATCHERS: dict[str, tuple[str, str | None]] = {
         r"almond|oat|soy|coconut|cashew|rice|condensed|evaporated|powder|dry|chocolate|"
         r"strawberry|creamer|buttermilk|goat|chocolate|shake|bread|cookie|cereal|bar\b",
     ),
-    "eggs": (r"\beggs?\b", r"noodle|eggo|nog|white|substitute|roll|salad|plant|chocolate"),
+    "eggs": (r"\beggs?\b", r"noodle|eggo|nog|egg whites?\b|substitute|roll|salad|plant|chocolate"),
     "bananas": (r"\bbananas?\b", r"chip|bread|pudding|dried|pepper|muffin|cream|baby|nut"),
     "butter": (r"\bbutter\b", r"peanut|almond|nut|cookie|popcorn|milk|bread|cup|flavor|spread"),
     "ground_beef": (r"ground\s+beef", None),
@@ -942,7 +941,7 @@ def bls_matches(bind: Bind) -> pl.DataFrame:
         return _empty(BLS_MATCH_SCHEMA)
     # A product that matches two items keeps the first (the table is ordered specific-first).
     out = pl.concat(parts).unique("product_id", keep="first", maintain_order=True)
-    return out.cast(BLS_MATCH_SCHEMA).sort("item", "product_id")  # type: ignore[arg-type]
+    return conform(out, BLS_MATCH_SCHEMA).sort("item", "product_id")
 
 
 BLS_SCHEMA: dict[str, Any] = {
@@ -1030,4 +1029,4 @@ def bls_comparison(
         )
         .sort("item", "month")
     )
-    return out.select(list(BLS_SCHEMA)).cast(BLS_SCHEMA)  # type: ignore[arg-type]
+    return conform(out, BLS_SCHEMA)
