@@ -31,9 +31,11 @@ debs:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Load the sample (idempotent), show what is in the database, then serve until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/walmart sample
 	$(BIN)/walmart stats
+	$(BIN)/walmart serve --port $${WALMART_PORT:-3000}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
