@@ -98,6 +98,10 @@ class ServerProcess:
         kwargs.setdefault("timeout", 60)
         return requests.post(self.url(path), **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return requests.delete(self.url(path), **kwargs)
+
     def stop(self, timeout_s: float = 60.0) -> int:
         """SIGTERM and wait; returns the exit code (killed, -9, only if it hangs)."""
         if self.proc is None:

@@ -29,7 +29,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     engine = make_engine(url)
     ensure_schema(engine)
     ids = seed_small(engine)
-    server = ServerProcess(root / "home", url).start()
+    # The limit is tested in test_service_limits; here it must not get in the way.
+    server = ServerProcess(root / "home", url, {"WALMART_RATE_LIMIT": "100000"}).start()
     try:
         yield server, {"ids": ids, "engine": engine}
     finally:
@@ -250,12 +251,32 @@ def test_metrics_pass_promtool(server: ServerProcess) -> None:
     ]
 
 
+_counter = iter(range(1, 10_000))
+
+
 def _example_url(path: str, op: dict[str, Any], server: ServerProcess) -> str:
+    """The path with its x-example values; markers create what the call needs first."""
+    made: dict[str, Any] = {}
     for name, value in op.get("x-example", {}).items():
         if value == "@first_order":
             value = server.get("/api/walmart/orders?limit=1").json()["orders"][0]["id"]
+        elif value == "@new_list":
+            name_ = f"openapi check {next(_counter)}"
+            value = made["list"] = server.post("/api/walmart/lists", json={"name": name_}).json()[
+                "list_id"
+            ]
+        elif value == "@new_item":
+            item = server.post(f"/api/walmart/lists/{made['list']}/items", json={"text": "x"})
+            value = item.json()["item_id"]
         path = path.replace("{" + name + "}", str(value))
     return path
+
+
+def _example_body(op: dict[str, Any]) -> Any:
+    body = op.get("x-example-body")
+    if isinstance(body, dict):
+        body = {k: f"openapi {next(_counter)}" if v == "@unique" else v for k, v in body.items()}
+    return body
 
 
 def test_every_openapi_route_answers(server: ServerProcess) -> None:
@@ -272,7 +293,7 @@ def test_every_openapi_route_answers(server: ServerProcess) -> None:
         for method, op in ops.items():
             url = _example_url(path, op, server)
             assert "{" not in url, f"no example for {path}"
-            body = op.get("x-example-body")
+            body = _example_body(op)
             resp = requests.request(method.upper(), server.url(url), json=body, timeout=60)
             assert resp.status_code in {int(code) for code in op["responses"]}, (path, resp.text)
             assert resp.status_code < 400, (method, path, resp.status_code, resp.text)
@@ -345,3 +366,82 @@ def test_deals(server: ServerProcess) -> None:
     assert server.get("/api/walmart/deals").json() == {"count": 0, "deals": []}
     _error(server.get("/api/walmart/deals?store_id=999"), 404)
     _error(server.get("/api/walmart/deals?limit=500"), 400, "limit")
+
+
+def test_spending(server: ServerProcess) -> None:
+    by_month = server.get("/api/walmart/spending?by=month").json()
+    # Charged line totals: Mar 3.48 + 4.35, Apr 4.22 (bananas refunded), May 3.98.
+    assert [(r["period"], r["spend"]) for r in by_month["rows"]] == [
+        ("2025-03-01", 7.83),
+        ("2025-04-01", 4.22),
+        ("2025-05-01", 3.98),
+    ]
+    assert by_month["total_spend"] == 16.03
+    by_store = server.get("/api/walmart/spending?by=store").json()["rows"]
+    assert [(r["store_name"], r["spend"]) for r in by_store] == [
+        ("Greer Supercenter", 11.81),
+        ("Spartanburg Supercenter", 4.22),
+    ]
+    by_cat = server.get("/api/walmart/spending?by=category&from=2025-04-01").json()["rows"]
+    assert [(r["category"], r["spend"]) for r in by_cat] == [("dairy", 4.22), ("beverages", 3.98)]
+    _error(server.get("/api/walmart/spending?by=year"), 400, "by")
+    _error(server.get("/api/walmart/spending?from=2025-06-01&to=2025-01-01"), 400, "from")
+
+
+def test_lists_crud_and_totals(server: ServerProcess, ids: dict[str, int]) -> None:
+    created = server.post("/api/walmart/lists", json={"name": "Weekly <shop>"})
+    assert created.status_code == 201
+    lid = created.json()["list_id"]
+    assert created.json()["name"] == "Weekly <shop>"
+    _error(server.post("/api/walmart/lists", json={"name": "weekly <SHOP>"}), 400)  # taken
+    item = server.post(
+        f"/api/walmart/lists/{lid}/items", json={"product_id": ids["milk"], "quantity": 2}
+    )
+    assert item.status_code == 201
+    server.post(f"/api/walmart/lists/{lid}/items", json={"text": "something for dinner"})
+    got = server.get(f"/api/walmart/lists/{lid}").json()
+    assert got["items"][0]["product_id"] == ids["milk"] and got["items"][0]["quantity"] == 2.0
+    assert got["items"][1]["text"] == "something for dinner"
+    totals = server.get(f"/api/walmart/lists/{lid}/totals?fulfillment=pickup").json()
+    # Latest milk price is $2.11: 2 x 2.11 = 4.22; free text is unpriced.
+    assert totals["subtotal"] == 4.22 and totals["unpriced_items"] == 1
+    assert totals["delivery_fee"] == 0.0
+    assert totals["total"] == pytest.approx(totals["subtotal"] + totals["tax"])
+    names = [entry["name"] for entry in server.get("/api/walmart/lists").json()["lists"]]
+    assert "Weekly <shop>" in names
+    item_id = got["items"][1]["item_id"]
+    assert server.delete(f"/api/walmart/lists/{lid}/items/{item_id}").status_code == 200
+    assert len(server.get(f"/api/walmart/lists/{lid}").json()["items"]) == 1
+    _error(server.delete(f"/api/walmart/lists/{lid}/items/{item_id}"), 404)
+    assert server.delete(f"/api/walmart/lists/{lid}").status_code == 200
+    _error(server.get(f"/api/walmart/lists/{lid}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "name"),
+        ({"name": 5}, "name"),
+        ({"name": "x" * 101}, "name"),
+    ],
+)
+def test_list_create_bad_input(server: ServerProcess, body: dict[str, Any], field: str) -> None:
+    _error(server.post("/api/walmart/lists", json=body), 400, field)
+
+
+def test_list_item_bad_input(server: ServerProcess) -> None:
+    lid = server.post("/api/walmart/lists", json={"name": "bad items"}).json()["list_id"]
+    url = f"/api/walmart/lists/{lid}/items"
+    _error(server.post(url, json={}), 400, "product_id")
+    _error(server.post(url, json={"product_id": "1"}), 400, "product_id")
+    _error(server.post(url, json={"text": "milk", "quantity": 0}), 400, "quantity")
+    _error(server.post(url, json={"text": "milk", "quantity": True}), 400, "quantity")
+    _error(server.post(url, json={"product_id": 999999}), 404)
+    _error(
+        server.post(url, data="not json", headers={"Content-Type": "application/json"}), 400, "body"
+    )
+    _error(server.post(url, data="text=milk"), 415, "Content-Type")
+    _error(server.post(url, json=["a list"]), 400, "body")
+    big = {"text": "x", "pad": "y" * 70_000}
+    _error(server.post(url, json=big), 413)
+    _error(server.post("/api/walmart/lists/999999/items", json={"text": "x"}), 404)

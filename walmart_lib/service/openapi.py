@@ -165,6 +165,127 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such store"), **_ERR},
         }
     },
+    "/api/walmart/spending": {
+        "get": {
+            "summary": "Spend (charged line totals, dollars) grouped by period/category/store",
+            "parameters": [
+                _q(
+                    "by",
+                    {
+                        "type": "string",
+                        "enum": ["month", "category", "store", "day", "week", "product"],
+                        "default": "month",
+                    },
+                    "grouping",
+                ),
+                _q("from", {"type": "string", "format": "date"}, "first day (inclusive)"),
+                _q("to", {"type": "string", "format": "date"}, "last day (inclusive)"),
+                _q("category", {"type": "string", "maxLength": 40}, "one category only"),
+                _q("store_id", {"type": "integer", "minimum": 1}, "one store only"),
+            ],
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such store"), **_ERR},
+        }
+    },
+    "/api/walmart/lists": {
+        "get": {"summary": "All grocery lists", "responses": {"200": _json(_OBJ), **_ERR}},
+        "post": {
+            "summary": "Create a list",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["name"],
+                            "properties": {
+                                "name": {"type": "string", "minLength": 1, "maxLength": 100}
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example-body": {"name": "@unique"},
+            "responses": {"201": _json(_OBJ, "Created"), **_ERR},
+        },
+    },
+    "/api/walmart/lists/{list_id}": {
+        "get": {
+            "summary": "One list with its items",
+            "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
+            "x-example": {"list_id": "@new_list"},
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
+        },
+        "delete": {
+            "summary": "Delete a list and its items",
+            "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
+            "x-example": {"list_id": "@new_list"},
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
+        },
+    },
+    "/api/walmart/lists/{list_id}/items": {
+        "post": {
+            "summary": "Add a product (product_id) or free text to a list",
+            "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "product_id": {"type": "integer", "minimum": 1},
+                                "text": {"type": "string", "maxLength": 300},
+                                "quantity": {
+                                    "type": "number",
+                                    "exclusiveMinimum": 0,
+                                    "maximum": 10000,
+                                },
+                                "unit": {"type": "string", "maxLength": 16},
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example": {"list_id": "@new_list"},
+            "x-example-body": {"product_id": 1, "quantity": 2},
+            "responses": {
+                "201": _json(_OBJ, "Created"),
+                "404": _json(_ref("Error"), "No such list or product"),
+                **_ERR,
+            },
+        }
+    },
+    "/api/walmart/lists/{list_id}/items/{item_id}": {
+        "delete": {
+            "summary": "Remove one item from a list",
+            "parameters": [
+                _p("list_id", {"type": "integer", "minimum": 1}),
+                _p("item_id", {"type": "integer", "minimum": 1}),
+            ],
+            "x-example": {"list_id": "@new_list", "item_id": "@new_item"},
+            "responses": {
+                "200": _json(_OBJ),
+                "404": _json(_ref("Error"), "No such list/item"),
+                **_ERR,
+            },
+        }
+    },
+    "/api/walmart/lists/{list_id}/totals": {
+        "get": {
+            "summary": "What a list costs: latest prices, tax, delivery fee, total (dollars)",
+            "parameters": [
+                _p("list_id", {"type": "integer", "minimum": 1}),
+                _q("store_id", {"type": "integer", "minimum": 1}, "price at this store"),
+                _q(
+                    "fulfillment",
+                    {"type": "string", "enum": ["delivery", "pickup"]},
+                    "delivery adds the fee below the free-delivery threshold",
+                ),
+            ],
+            "x-example": {"list_id": "@new_list"},
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
+        }
+    },
 }
 
 _SCHEMAS: dict[str, Any] = {

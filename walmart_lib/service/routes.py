@@ -37,6 +37,8 @@ def available_features() -> dict[str, bool]:
     """Which optional route groups this build can serve (their library modules exist)."""
     return {
         "pricing": _module_exists("walmart_lib.pricing"),
+        "spending": _module_exists("walmart_lib.spending"),
+        "lists": _module_exists("walmart_lib.lists"),
         "nlp": _module_exists("walmart_lib.nlp"),
     }
 
@@ -225,6 +227,14 @@ def mounted_handlers() -> list[tuple[str, type[ApiHandler]]]:
         from walmart_lib.service.routes_analytics import ANALYTICS_HANDLERS
 
         handlers.extend(ANALYTICS_HANDLERS)
+    if features["spending"]:
+        from walmart_lib.service.routes_analytics import SPENDING_HANDLERS
+
+        handlers.extend(SPENDING_HANDLERS)
+    if features["lists"]:
+        from walmart_lib.service.routes_analytics import LIST_HANDLERS
+
+        handlers.extend(LIST_HANDLERS)
     from walmart_lib.service import openapi
 
     handlers.append((r"/api/openapi\.json", openapi.OpenApiHandler))

@@ -1,21 +1,24 @@
-"""Analytics routes: price history and statistics, deals (``walmart_lib.pricing``).
+"""Analytics routes: prices and deals (``pricing``), spending (``spending``), lists (``lists``).
 
-Thin handlers: validate, call the library through the data-versioned cache, serialise frames as
-lists of row objects. The library's ``LookupError`` (unknown product or store) is a 404 and its
-``ValueError`` (bad parameter) a 400.
+Thin handlers: validate, call the library (reads that depend only on imported data go through
+the data-versioned cache; grocery lists change without an import, so they are never cached),
+serialise frames as lists of row objects. The library's ``LookupError`` (unknown product,
+store, list or item) is a 404 and its ``ValueError`` (bad parameter) a 400.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import polars as pl
 
 from walmart_lib.service.base import ApiError, ApiHandler, int_path
 
-__all__ = ["ANALYTICS_HANDLERS", "DealsHandler", "PricesHandler", "frame_rows"]
+__all__ = ["ANALYTICS_HANDLERS", "LIST_HANDLERS", "SPENDING_HANDLERS", "frame_rows"]
 
 T = TypeVar("T")
 
@@ -37,6 +40,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, pl.DataFrame):
         return frame_rows(value)
+    if isinstance(value, Decimal):
+        return float(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -108,6 +113,209 @@ class DealsHandler(ApiHandler):
         rows = await self.cached("deals", [store_id, category, limit], library_call(compute))
         self.send({"count": len(rows), "deals": rows})
 
+
+def _date_arg(handler: ApiHandler, name: str) -> date | None:
+    raw = handler.str_arg(name, 10)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
+
+
+class SpendingHandler(ApiHandler):
+    """Spend (charged line totals, dollars) grouped by a period, category, store or product."""
+
+    route = "/api/walmart/spending"
+
+    async def get(self) -> None:
+        from walmart_lib import spending
+
+        by = self.str_arg("by", 20, "month") or "month"
+        if by not in spending.DIMENSIONS:
+            raise ApiError(
+                400, f"'by' must be one of: {', '.join(spending.DIMENSIONS)}", field="by"
+            )
+        date_from = _date_arg(self, "from")
+        date_to = _date_arg(self, "to")
+        if date_from and date_to and date_from > date_to:
+            raise ApiError(400, "'from' must not be after 'to'", field="from")
+        category = self.str_arg("category", 40) or None
+        store_id = _optional_id(self, "store_id")
+        engine = self.ctx.engine
+
+        def compute() -> dict[str, Any]:
+            frame = spending.spend_by(
+                engine,
+                by,
+                date_from=date_from,
+                date_to=date_to,
+                category=category,
+                store_id=store_id,
+            )
+            rows = frame_rows(frame)
+            return {
+                "by": by,
+                "total_spend": round(sum(r["spend"] for r in rows), 2),
+                "rows": rows,
+            }
+
+        params = [by, str(date_from), str(date_to), category, store_id]
+        self.send(await self.cached("spending", params, library_call(compute)))
+
+
+def _body_str(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, f"'{name}' is required", field=name)
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise ApiError(
+            400, f"'{name}' must be a string of at most {max_len} characters", field=name
+        )
+    return value
+
+
+def _body_number(body: dict[str, Any], name: str, default: float, hi: float) -> float:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= hi:
+        raise ApiError(400, f"'{name}' must be a number above 0 and at most {hi:g}", field=name)
+    return float(value)
+
+
+def _body_id(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**62:
+        raise ApiError(400, f"'{name}' must be a positive integer", field=name)
+    return value
+
+
+def _list_payload(engine: Any, list_id: int) -> dict[str, Any]:
+    from walmart_lib import lists
+
+    info = lists.get_list(engine, list_id)
+    return {**_jsonable(info), "items": frame_rows(lists.list_items(engine, list_id))}
+
+
+class ListsHandler(ApiHandler):
+    """All grocery lists; POST ``{"name"}`` creates one."""
+
+    route = "/api/walmart/lists"
+
+    async def get(self) -> None:
+        from walmart_lib import lists
+
+        engine = self.ctx.engine
+        rows = await self.run_db(library_call(lambda: frame_rows(lists.lists(engine))))
+        self.send({"count": len(rows), "lists": rows})
+
+    async def post(self) -> None:
+        from walmart_lib import lists
+
+        name = _body_str(self.json_body(), "name", 100, required=True) or ""
+        engine = self.ctx.engine
+        info = await self.run_db(library_call(lambda: lists.create_list(engine, name)))
+        self.send(_jsonable(info), 201)
+
+
+class ListHandler(ApiHandler):
+    """One list with its items; DELETE removes it."""
+
+    route = "/api/walmart/lists/{list_id}"
+
+    async def get(self, list_id: str) -> None:
+        lid = int_path(list_id, "list_id")
+        engine = self.ctx.engine
+        self.send(await self.run_db(library_call(lambda: _list_payload(engine, lid))))
+
+    async def delete(self, list_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        engine = self.ctx.engine
+        await self.run_db(library_call(lambda: lists.delete_list(engine, lid)))
+        self.send({"deleted": lid})
+
+
+class ListItemsHandler(ApiHandler):
+    """POST ``{"product_id"}`` or ``{"text"}`` (+ ``quantity``, ``unit``) adds an item."""
+
+    route = "/api/walmart/lists/{list_id}/items"
+
+    async def post(self, list_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        body = self.json_body()
+        product_id = _body_id(body, "product_id")
+        text = _body_str(body, "text", 300)
+        if product_id is None and not (text or "").strip():
+            raise ApiError(400, "send 'product_id' or 'text'", field="product_id")
+        quantity = _body_number(body, "quantity", 1.0, 10_000)
+        unit = _body_str(body, "unit", 16)
+        engine = self.ctx.engine
+
+        def add() -> Any:
+            return lists.add_item(
+                engine, lid, product_id=product_id, text=text, quantity=quantity, unit=unit
+            )
+
+        self.send(_jsonable(await self.run_db(library_call(add))), 201)
+
+
+class ListItemHandler(ApiHandler):
+    """DELETE removes one item from a list."""
+
+    route = "/api/walmart/lists/{list_id}/items/{item_id}"
+
+    async def delete(self, list_id: str, item_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        iid = int_path(item_id, "item_id")
+        engine = self.ctx.engine
+        await self.run_db(library_call(lambda: lists.remove_item(engine, lid, iid)))
+        self.send({"deleted": iid, "list_id": lid})
+
+
+class ListTotalsHandler(ApiHandler):
+    """What a list costs: latest prices (at one store, optionally), tax, fees, total."""
+
+    route = "/api/walmart/lists/{list_id}/totals"
+
+    async def get(self, list_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        store_id = _optional_id(self, "store_id")
+        fulfillment = self.str_arg("fulfillment", 10, "delivery") or "delivery"
+        if fulfillment not in ("delivery", "pickup"):
+            raise ApiError(400, "'fulfillment' must be delivery or pickup", field="fulfillment")
+        engine = self.ctx.engine
+
+        def totals() -> Any:
+            return _jsonable(
+                lists.list_totals(engine, lid, store_id=store_id, fulfillment=fulfillment)
+            )
+
+        self.send(await self.run_db(library_call(totals)))
+
+
+SPENDING_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
+    (r"/api/walmart/spending", SpendingHandler),
+]
+
+LIST_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
+    (r"/api/walmart/lists", ListsHandler),
+    (r"/api/walmart/lists/([^/]+)", ListHandler),
+    (r"/api/walmart/lists/([^/]+)/items", ListItemsHandler),
+    (r"/api/walmart/lists/([^/]+)/items/([^/]+)", ListItemHandler),
+    (r"/api/walmart/lists/([^/]+)/totals", ListTotalsHandler),
+]
 
 ANALYTICS_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
     (r"/api/walmart/prices/([^/]+)", PricesHandler),
