@@ -323,9 +323,22 @@ AUTO_MATCH_SCHEMA: dict[str, Any] = {
 }
 
 
+def _match_key(text: str) -> str:
+    """Lower-case words without punctuation, plural ``s`` dropped ("Bananas" -> "banana")."""
+    words = utils.default_process(text).split()
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words
+    )
+
+
 def auto_match(bind: Bind, ref: ListRef, *, min_score: float = 80.0) -> pl.DataFrame:
-    """Match every free-text item whose best product name scores ``min_score`` or more
-    (rapidfuzz WRatio, 0-100; ties go to the product bought most often). Returns the matches."""
+    """Match every free-text item to a product when their words agree well enough.
+
+    Score = rapidfuzz token-set ratio (0-100) of the texts with plurals folded, so "bananas"
+    matches "Fresh Banana, per lb" at 100. Among products scoring ``min_score`` or more the
+    best score wins, then the product bought in most orders, then the closer WRatio. Returns
+    the matches made (item_id, text, product_id, product_name, score).
+    """
     frames = load_frames(bind)
     counts = (
         purchases(frames.lines).group_by("product_id").agg(pl.len().alias("orders"))
@@ -336,6 +349,7 @@ def auto_match(bind: Bind, ref: ListRef, *, min_score: float = 80.0) -> pl.DataF
         pl.col("orders").fill_null(0)
     )
     names = products.get_column("product_name").to_list()
+    keys = [_match_key(n) for n in names]
     ids = products.get_column("product_id").to_list()
     orders = products.get_column("orders").to_list()
     with _session(bind) as session:
@@ -345,16 +359,15 @@ def auto_match(bind: Bind, ref: ListRef, *, min_score: float = 80.0) -> pl.DataF
     for item_id, text in pending:
         if not names:
             break
-        hits = process.extract(
-            text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=5
-        )
-        best = [h for h in hits if h[1] >= min_score]
+        query = _match_key(text)
+        scores = process.cdist([query], keys, scorer=fuzz.token_set_ratio)[0]
+        best = [i for i, score in enumerate(scores) if score >= min_score]
         if not best:
             continue
-        top = max(best, key=lambda h: (h[1], orders[h[2]]))
-        product_id = int(ids[top[2]])
+        top = max(best, key=lambda i: (scores[i], orders[i], fuzz.WRatio(query, keys[i])))
+        product_id = int(ids[top])
         match_item(bind, ref, item_id, product_id)
-        matched.append((item_id, text, product_id, names[top[2]], float(top[1])))
+        matched.append((item_id, text, product_id, names[top], float(scores[top])))
     return pl.DataFrame(matched, schema=AUTO_MATCH_SCHEMA, orient="row")
 
 

@@ -464,7 +464,8 @@ def budget_status(
     if limits.is_empty():
         return pl.DataFrame(schema=BUDGET_STATUS_SCHEMA)
     # Spent so far: a replayed "today" inside the month must not see later purchases.
-    lines = charged_lines(bind, date_from=first, date_to=min(last, day))
+    lines = charged_lines(bind, date_from=first, date_to=last)
+    lines = lines.filter(pl.col("date") <= day)
     by_category = dict(lines.group_by("category").agg(pl.col("line_total").sum()).iter_rows())
     total = float(lines.get_column("line_total").sum() or 0.0)
     rows = []
