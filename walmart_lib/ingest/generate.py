@@ -937,6 +937,15 @@ def _assign_statuses(
     substituted &= status == _UNAVAILABLE
     lines.status = status
     subs = np.flatnonzero(substituted)
+    # A substitute never duplicates a product already in the order (nor another substitute);
+    # without one, the line simply stays unavailable.
+    width = len(CATALOGUE)
+    sub_keys = lines.order[subs] * width + alternative[subs]
+    _, first_sub = np.unique(sub_keys, return_index=True)
+    keep = np.zeros(subs.shape[0], dtype=bool)
+    keep[first_sub] = True
+    keep &= ~np.isin(sub_keys, lines.order * width + lines.product)
+    subs = subs[keep]
     # Every order keeps at least one charged line.
     charged = np.bincount(lines.order[status == _CHARGED], minlength=orders.n)
     charged += np.bincount(lines.order[subs], minlength=orders.n)
