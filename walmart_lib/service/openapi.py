@@ -286,6 +286,35 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
         }
     },
+    "/api/walmart/import": {
+        "post": {
+            "summary": "Import Walmart export files (multipart upload) -> the import report",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "file": {
+                                    "type": "array",
+                                    "items": {"type": "string", "format": "binary"},
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example-file": "data/sample/order-231000000001510.json",
+            "responses": {
+                "200": _json(_OBJ, "Every file imported"),
+                "413": _json(_ref("Error"), "Upload too large"),
+                "415": _json(_ref("Error"), "Not multipart/form-data"),
+                "422": _json(_OBJ, "Some files were rejected (the report says why)"),
+                **_ERR,
+            },
+        }
+    },
 }
 
 _SCHEMAS: dict[str, Any] = {

@@ -39,6 +39,7 @@ def available_features() -> dict[str, bool]:
         "pricing": _module_exists("walmart_lib.pricing"),
         "spending": _module_exists("walmart_lib.spending"),
         "lists": _module_exists("walmart_lib.lists"),
+        "import": _module_exists("walmart_lib.ingest.importer"),
         "nlp": _module_exists("walmart_lib.nlp"),
     }
 
@@ -235,6 +236,10 @@ def mounted_handlers() -> list[tuple[str, type[ApiHandler]]]:
         from walmart_lib.service.routes_analytics import LIST_HANDLERS
 
         handlers.extend(LIST_HANDLERS)
+    if features["import"]:
+        from walmart_lib.service.routes_import import IMPORT_HANDLERS
+
+        handlers.extend(IMPORT_HANDLERS)
     from walmart_lib.service import openapi
 
     handlers.append((r"/api/openapi\.json", openapi.OpenApiHandler))

@@ -223,12 +223,15 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
         )
         print(f"walmart serve: http://{host}:{port}/walmart (logs: {log_path})", flush=True)
         await stopping.wait()
-        # Stop accepting, then let the requests already running finish.
-        server.unlisten()
+        # Stop accepting, let the requests already running finish, then close the rest
+        # (idle keep-alive connections and dashboard websockets).
+        http = server._http  # Bokeh keeps its HTTPServer private; unlisten() would drop requests
+        http.stop()
         deadline = time.monotonic() + DRAIN_S
         while ctx.inflight > 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         server.stop(wait=False)
+        await http.close_all_connections()
 
     try:
         loop.run_sync(_main)
