@@ -291,3 +291,19 @@ def test_lists_on_sqlite_and_postgresql(engine: Engine) -> None:
     assert totals.subtotal == Decimal("9.00") and totals.tax == Decimal("0.53")
     lists.delete_list(engine, "Weekly")
     assert lists.lists(engine).is_empty()
+
+
+def test_sample_list_priced_at_every_store(sample_copy_engine: Engine) -> None:
+    lists.create_list(sample_copy_engine, "Staples")
+    for text in ("whole vitamin d milk half gallon", "large white eggs", "banana", "tofu"):
+        lists.add_item(sample_copy_engine, "Staples", text=text)
+    matched = lists.auto_match(sample_copy_engine, "Staples")
+    assert matched.height == 3  # tofu was never bought
+    comparison = lists.list_store_comparison(sample_copy_engine, "Staples")
+    assert comparison.get_column("is_cheapest").sum() == 1
+    cheapest = comparison.filter(pl.col("is_cheapest")).get_column("store_id")[0]
+    totals = lists.list_totals(sample_copy_engine, "Staples", store_id=cheapest)
+    assert totals.unpriced_items == 1 and totals.subtotal > 0
+    assert totals.tax_rate_source == "observed at store"
+    assert totals.total == totals.subtotal + totals.tax + totals.delivery_fee
+    assert "tofu" in lists.export_markdown(sample_copy_engine, "Staples")

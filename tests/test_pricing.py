@@ -447,3 +447,61 @@ def test_pricing_on_sqlite_and_postgresql(engine: Engine) -> None:
     assert pricing.basket_comparison(engine, [MILK_GAL, MILK_HALF]).get_column(
         "basket_total"
     ).to_list() == [5.20, 4.00]
+
+
+# ---------------------------------------------------------------------------- bundled sample
+
+SAMPLE_MILK = "Great Value Whole Vitamin D Milk, Half Gallon, 64 fl oz"
+
+
+def _product_id(engine: Engine, name: str) -> int:
+    products = af.products_frame(engine)
+    return int(products.filter(pl.col("product_name") == name).get_column("product_id")[0])
+
+
+def test_sample_milk_history_unit_price_and_bls(sample_engine: Engine) -> None:
+    milk = _product_id(sample_engine, SAMPLE_MILK)
+    history = pricing.price_history(sample_engine, milk)
+    assert history.height >= 8  # a staple (data/sample/README.md)
+    assert (history.get_column("per_unit") == "fl oz").all()
+    assert history.get_column("price_per_unit").to_list() == pytest.approx(
+        [p / 64 for p in history.get_column("unit_price")]
+    )
+    bls = pricing.bls_comparison(sample_engine, item="milk")
+    monthly = (
+        history.with_columns(pl.col("date").dt.truncate("1mo").alias("month"))
+        .group_by("month")
+        .agg((pl.col("unit_price") * 2).mean().alias("per_gallon"))
+        .sort("month")
+    )
+    # Only this half gallon matches "milk" in the sample (almond and oat milk do not).
+    assert bls.get_column("month").to_list() == monthly.get_column("month").to_list()
+    assert bls.get_column("your_price").to_list() == pytest.approx(
+        monthly.get_column("per_gallon").to_list()
+    )
+    assert bls.get_column("us_month").max() <= date(2025, 4, 1)
+    names = set(pricing.bls_matches(sample_engine).get_column("product_name"))
+    assert "Silk Original Almond Milk, Half Gallon, 64 fl oz" not in names
+    assert "Oatly Original Oat Milk, Half Gallon, 64 fl oz" not in names
+
+
+def test_sample_stats_changes_stores_baskets(sample_engine: Engine) -> None:
+    milk = _product_id(sample_engine, SAMPLE_MILK)
+    stats = pricing.price_stats(sample_engine, milk)
+    assert stats.as_of == date(2025, 8, 30) and stats.observations >= 8
+    assert stats.windows["all"].min <= stats.estimate <= stats.windows["all"].max
+    assert 0 < stats.confidence < 1
+    changes = pricing.price_changes(sample_engine)
+    assert (changes.get_column("change") != 0).all()
+    assert changes.get_column("date").is_sorted(descending=True)
+    table = pricing.store_comparison(sample_engine)
+    assert (table.get_column("cheapest_price") <= table.get_column("priciest_price")).all()
+    assert table.get_column("stores").max() <= 6
+    baskets = pricing.basket_comparison(sample_engine)
+    assert baskets.height == 6 and baskets.get_column("is_cheapest").sum() == 1
+    assert (baskets.get_column("items_total") == 30).all()
+    totals = baskets.get_column("basket_total") + baskets.get_column("missing_value")
+    assert totals.to_list() == pytest.approx(baskets.get_column("estimated_total").to_list())
+    inflation = pricing.personal_inflation(sample_engine)
+    assert inflation.products_compared > 0
+    assert inflation.rate_pct == pytest.approx(inflation.items.get_column("contribution").sum())

@@ -148,3 +148,16 @@ def test_backtest_needs_history(sqlite_engine: Engine) -> None:
         replenish.backtest(sqlite_engine)
     with pytest.raises(ValueError, match="last_k"):
         replenish.backtest(sqlite_engine, last_k=0)
+
+
+def test_sample_staples_have_cycles_and_backtest(sample_engine: Engine) -> None:
+    cycles = replenish.purchase_cycles(sample_engine)
+    names = cycles.get_column("product_name").to_list()
+    for staple in ("Whole Vitamin D Milk", "Large White Eggs", "Banana", "White Bread"):
+        assert any(staple in n for n in names), staple
+    assert (cycles.get_column("purchases") >= 3).all()
+    result = replenish.backtest(sample_engine, last_k=10)
+    assert result.orders.height == 10
+    assert 0 < result.precision <= 1 and 0 < result.recall <= 1
+    hits = result.orders.get_column("hits").sum()
+    assert result.precision == hits / result.orders.get_column("predicted").sum()

@@ -217,3 +217,24 @@ def test_spending_on_sqlite_and_postgresql(engine: Engine) -> None:
     status = spending.budget_status(engine, "2025-03", today="2025-03-31")
     assert status.select("spent", "status").rows() == [(22.48, "on track")]
     assert isinstance(spending.spend_by(engine, "store"), pl.DataFrame)
+
+
+def test_sample_spend_matches_stated_subtotals(sample_engine: Engine) -> None:
+    from sqlalchemy import func, select
+
+    from walmart_lib.db import Order
+
+    with sample_engine.connect() as conn:
+        subtotal_cents, tax_cents, orders = conn.execute(
+            select(func.sum(Order.subtotal_cents), func.sum(Order.tax_cents), func.count())
+        ).one()
+    summary = spending.spending_summary(sample_engine)
+    # Every sample order's subtotal is the sum of its charged lines (data/sample/README.md).
+    assert summary.spend == subtotal_cents / 100 and summary.orders == orders == 25
+    assert summary.tax == tax_cents / 100
+    months = spending.spend_by(sample_engine, "month")
+    assert months.get_column("period").to_list() == [date(2025, m, 1) for m in range(3, 9)]
+    assert months.get_column("spend").sum() == pytest.approx(summary.spend)
+    assert spending.spend_by(sample_engine, "store").height == 6
+    cats = spending.spend_by(sample_engine, ["month", "category"])
+    assert cats.get_column("spend").sum() == pytest.approx(summary.spend)

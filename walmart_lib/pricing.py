@@ -638,8 +638,9 @@ def basket_comparison(
 
     ``basket_total`` sums the items the store has prices for; ``missing_value`` prices the
     other items at their latest price anywhere; ``estimated_total`` is their sum. The cheapest
-    store is the lowest ``estimated_total`` among stores pricing at least ``min_coverage`` of
-    the items. Sorted by estimated total.
+    store (one row flagged ``is_cheapest``) is the lowest ``estimated_total`` among stores
+    pricing at least ``min_coverage`` of the items; ties go to the better coverage, then the
+    lower store id. Sorted by estimated total.
     """
     if not 0 <= min_coverage <= 1:
         raise ValueError("min_coverage must be between 0 and 1")
@@ -678,10 +679,12 @@ def basket_comparison(
         )
     )
     eligible = pl.col("coverage") >= min_coverage - 1e-12
-    best = out.filter(eligible).get_column("estimated_total").min()
-    out = out.with_columns(
-        (eligible & (pl.col("estimated_total") == best)).fill_null(False).alias("is_cheapest")
-    ).sort("estimated_total", "store_id")
+    # One cheapest store: ties on the estimate go to the better coverage, then the lower id.
+    out = out.sort(
+        ["estimated_total", "coverage", "store_id"], descending=[False, True, False]
+    ).with_columns(eligible.alias("_eligible"))
+    first = pl.col("_eligible") & (pl.col("_eligible").cum_sum() == 1)
+    out = out.with_columns(first.alias("is_cheapest"))
     return conform(with_names(out, bind), BASKET_SCHEMA)
 
 
@@ -858,7 +861,7 @@ BLS_MATCHERS: dict[str, tuple[str, str | None]] = {
     "milk": (
         r"\bmilk\b",
         r"almond|oat|soy|coconut|cashew|rice|condensed|evaporated|powder|dry|chocolate|"
-        r"strawberry|creamer|buttermilk|goat|chocolate|shake|bread|cookie|cereal|bar\b",
+        r"strawberry|creamer|buttermilk|goat|shake|bread|cookie|cereal|bar\b|yogh?urt|cheese|kefir",
     ),
     "eggs": (r"\beggs?\b", r"noodle|eggo|nog|egg whites?\b|substitute|roll|salad|plant|chocolate"),
     "bananas": (r"\bbananas?\b", r"chip|bread|pudding|dried|pepper|muffin|cream|baby|nut"),
@@ -869,7 +872,10 @@ BLS_MATCHERS: dict[str, tuple[str, str | None]] = {
     "white_bread": (r"white\s+bread|\bbread\b.*\bwhite\b", r"crumb|flour"),
     "wheat_bread": (r"wheat\s+bread|whole\s+wheat\b.*\bbread", r"crumb|flour"),
     "flour": (r"\bflour\b", r"tortilla|bread"),
-    "rice": (r"\brice\b", r"krispies|cake|pudding|vinegar|milk|chex|noodle|cracker|bowl|cereal"),
+    "rice": (
+        r"\brice\b",
+        r"krispies|cake|pudding|vinegar|milk|chex|noodle|cracker|bowl|cereal|ready|instant|minute",
+    ),
     "pasta": (r"spaghetti|macaroni|penne|rotini|elbows?\b", r"sauce|cheese|dinner|salad|meal"),
     "sugar": (r"\bsugar\b", r"free|cookie|cereal|brown|powder|substitute|snap|pea"),
     "coffee": (r"\bcoffee\b", r"creamer|k-cup|pods?\b|instant|cold brew|drink|cake|filter"),
@@ -888,6 +894,12 @@ BLS_MATCHERS: dict[str, tuple[str, str | None]] = {
     "dried_beans": (r"dried\s+\w*\s*beans|dry\s+\w*\s*beans", None),
     "cookies": (r"chocolate\s+chip\s+cookies?", None),
     "pork_chops": (r"pork\s+chops?", None),
+    "boneless_ham": (
+        r"\bham\b",
+        r"hamburger|graham|deli|slice|luncheon|lunch|steak|spiral|bone-in",
+    ),
+    "beer": (r"\bbeer\b|\blager\b|\bale\b|\bipa\b", r"root beer|ginger"),
+    "wine": (r"\bwine\b", r"vinegar|cooking|gum"),
     "soft_drinks_2l": (r"\b2\s*(l|liter|litre)\b", r"water|juice|tea"),
     "soft_drinks_12pk": (r"\b12\s*(pk|pack)\b.*\bcans?\b|\bcans?\b.*\b12\s*(pk|pack)\b", r"beer"),
 }
