@@ -102,3 +102,32 @@ def test_name_key_folds_case_punctuation_and_pack_wording() -> None:
     assert name_key("Great Value Milk 1 Gallon") == name_key("GREAT VALUE MILK, 1 gal")
     assert name_key("Coke 12 fl. oz") == name_key("Coke 12 fl oz")
     assert name_key("Great Value 2% Milk") != name_key("Great Value 1% Milk")
+
+
+def test_categories_agree_with_the_generator_catalogue() -> None:
+    """344 realistic names whose true category the generator records (written independently)."""
+    from walmart_lib.ingest.generate import CATALOGUE
+
+    wrong = [
+        (p.name, p.category, category_of(p.name))
+        for p in CATALOGUE
+        if category_of(p.name) != p.category
+    ]
+    assert len(wrong) <= len(CATALOGUE) // 50, wrong  # at least 98% right
+
+
+def test_sizes_agree_with_the_generator_catalogue() -> None:
+    from walmart_lib.ingest.generate import CATALOGUE
+
+    disagreements = []
+    for product in CATALOGUE:
+        value, unit = size_of(product.name, sold_by_weight=product.sold_by_weight)
+        if unit != product.size_unit or (
+            value is not None
+            and product.size_value is not None
+            and abs(value - product.size_value) > 0.01 * product.size_value
+        ):
+            disagreements.append(
+                (product.name, (value, unit), (product.size_value, product.size_unit))
+            )
+    assert len(disagreements) <= len(CATALOGUE) // 50, disagreements

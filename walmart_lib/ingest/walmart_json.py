@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from walmart_lib.ingest.jsontools import Node, PathError, opt_text
-from walmart_lib.ingest.parsing import parse_date, parse_money, parse_quantity
+from walmart_lib.ingest.parsing import (
+    parse_date,
+    parse_money,
+    parse_quantity,
+    parse_unit_pricing,
+)
 from walmart_lib.ingest.records import ParsedLine, ParsedOrder, ParsedStore
 from walmart_lib.ingest.status import line_status
 
@@ -99,9 +104,19 @@ def _line(item: Node, status: str) -> ParsedLine:
         raise PathError(product.path + ".name", "product name is empty")
     quantity, _unit = item.req("quantity").convert(parse_quantity)
     price = item.get("priceInfo")
-    line_total = unit_price = None
+    line_total = unit_price = original = savings = None
+    unit_pricing: str | None = None
     weight_adjusted = False
     if price is not None:
+        was_node = price.get("wasPrice")
+        savings_node = price.get("savings")
+        original = was_node.convert(parse_money) if was_node else None
+        savings = savings_node.convert(parse_money) if savings_node else None
+        pricing_node = price.get("unitPricing")
+        if pricing_node is not None:
+            raw = pricing_node.value
+            unit_pricing = str(raw.get("displayValue") if isinstance(raw, dict) else raw) or None
+            pricing_node.convert(lambda v: parse_unit_pricing(unit_pricing))
         line_node = price.get("linePrice")
         unit_node = price.get("unitPrice") or price.get("itemPrice")
         line_total = line_node.convert(parse_money) if line_node else None
@@ -122,8 +137,11 @@ def _line(item: Node, status: str) -> ParsedLine:
         status=status,
         substitute_for_us_item_id=_us_item_id(substitution) if substitution else None,
         substitute_for_name=opt_text(substitution.get("name")) if substitution else None,
+        original_price_cents=original,
+        savings_cents=savings,
         weight_adjusted=weight_adjusted,
         sold_by_weight=sold_by_weight,
+        unit_pricing=unit_pricing,
     )
 
 
