@@ -40,15 +40,23 @@ def _big_canonical(path: Path, orders: int) -> None:
 @pytest.mark.slow
 def test_kill_9_mid_import_leaves_nothing_partial(tmp_path: Path) -> None:
     db = tmp_path / "kill.db"
-    env = {**os.environ, "WALMART_DATABASE_URL": f"sqlite:///{db}",
-           "WALMART_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "WALMART_DATABASE_URL": f"sqlite:///{db}",
+        "WALMART_HOME": str(tmp_path / "home"),
+    }
     walmart = [sys.executable, "-m", "walmart_lib.cli"]
-    subprocess.run([*walmart, "import", "-q", str(FIXTURE)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*walmart, "import", "-q", str(FIXTURE)], env=env, check=True, capture_output=True
+    )
     big = tmp_path / "big.jsonl"
     _big_canonical(big, 40_000)
-    proc = subprocess.Popen([*walmart, "import", "-q", str(big)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*walmart, "import", "-q", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wal = db.with_name(db.name + "-wal")
     deadline = time.monotonic() + 120
     # Wait until the import has written well into its transaction, then kill it hard.
