@@ -62,6 +62,18 @@ class ServerProcess:
         return env
 
     def start(self, timeout_s: float = 90.0) -> ServerProcess:
+        for _attempt in range(3):
+            try:
+                return self._start(timeout_s)
+            except RuntimeError as exc:
+                # Another program on this machine may take the free port first: pick again.
+                if "already in use" not in str(exc):
+                    raise
+                self.port = free_port()
+                self.base = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("no free port after 3 attempts")
+
+    def _start(self, timeout_s: float) -> ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [*_coverage_prefix(), "-m", "walmart_lib.cli", "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(

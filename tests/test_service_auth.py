@@ -231,7 +231,7 @@ def test_cache_and_rate_limit_live_in_redis(server: ServerProcess, setup: dict[s
     assert server.get("/api/health").json()["cache"] == "redis"
     assert server.get("/api/health").json()["cache_status"] == "ok"
     cached = json.loads(client.get(next(k for k in keys if ":products:" in k)))
-    assert [p["name"] for p in cached] == ["Great Value Whole Milk, 1 gal"]
+    assert [p["name"] for p in cached["products"]] == ["Great Value Whole Milk, 1 gal"]
 
 
 def test_redis_outage_degrades_not_fails(server: ServerProcess, setup: dict[str, Any]) -> None:

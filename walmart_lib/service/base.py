@@ -27,7 +27,7 @@ from tornado.web import HTTPError, RequestHandler
 from walmart_lib.db.engine import QueryTimeout
 from walmart_lib.db.state import data_version
 from walmart_lib.service.auth import session_user
-from walmart_lib.service.cache import cache_key
+from walmart_lib.service.cache import MemoryCache, cache_key, dumps
 from walmart_lib.service.context import ServiceContext
 from walmart_lib.service.security import API_CSP, apply_security_headers
 
@@ -76,6 +76,17 @@ def int_path(raw: str, name: str) -> int:
     return value
 
 
+def _db_error(exc: Exception, request_id: str) -> ApiError:
+    """The 503 answer for a database timeout or outage."""
+    if isinstance(exc, QueryTimeout):
+        return ApiError(503, f"{exc}; try a narrower query", error="query_timeout")
+    orig = getattr(exc, "orig", None)
+    if orig is not None and "interrupted" in str(orig):
+        return ApiError(503, "database query timed out", error="query_timeout")
+    log.warning("database error", extra={"request_id": request_id})
+    return ApiError(503, "the database is unavailable", error="database")
+
+
 class ApiError(Exception):
     """An error answer: status, short machine code, human detail and the field at fault."""
 
@@ -106,6 +117,10 @@ class ApiHandler(RequestHandler):
         self._entered = False
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+
+    def compute_etag(self) -> None:
+        # Answers are Cache-Control: no-store; hashing every body for an ETag is wasted work.
+        return None
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -182,25 +197,43 @@ class ApiHandler(RequestHandler):
         loop = self._loop()
         try:
             return await loop.run_in_executor(self.ctx.executor, fn, *args)
-        except QueryTimeout as exc:
-            raise ApiError(503, f"{exc}; try a narrower query", error="query_timeout") from exc
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc.orig, Exception) and "interrupted" in str(exc.orig):
-                raise ApiError(503, "database query timed out", error="query_timeout") from exc
-            log.warning("database error", extra={"request_id": self.request_id})
-            raise ApiError(503, "the database is unavailable", error="database") from exc
+        except (QueryTimeout, OperationalError, DBAPIError) as exc:
+            raise _db_error(exc, self.request_id) from exc
 
-    async def cached(self, name: str, params: Any, compute: Callable[[], T]) -> T:
-        """``compute()`` through the cache, keyed on the current data version."""
+    async def send_cached(self, name: str, params: Any, compute: Callable[[], Any]) -> None:
+        """Answer with ``compute()``'s JSON through the cache, keyed on the data version.
+
+        Fast path (SQLite + in-process cache, the single-process default): the version is read
+        on the loop thread (:class:`~walmart_lib.service.version.SqliteVersionReader`) and a
+        hit is answered without a thread hop. Otherwise, and for every miss, the work runs on
+        the database pool.
+        """
         cache = self.ctx.cache
+        reader = self.ctx.version_reader
+        if reader is not None and isinstance(cache, MemoryCache):
+            try:
+                version = reader.read()
+            except QueryTimeout as exc:
+                raise _db_error(exc, self.request_id) from exc
+            key = cache_key(version, name, params)
+            text = cache.get_text(key)
+            cache.stats.record(text is not None)
+            if text is None:
+                text = await self.run_db(self._compute_into, cache, key, compute)
+            self.send_text(text)
+            return
         engine = self.ctx.engine
 
-        def work() -> T:
-            key = cache_key(data_version(engine), name, params)
-            result: T = cache.get_or_compute(key, compute)
-            return result
+        def work() -> str:
+            return cache.get_or_compute_text(cache_key(data_version(engine), name, params), compute)
 
-        return await self.run_db(work)
+        self.send_text(await self.run_db(work))
+
+    @staticmethod
+    def _compute_into(cache: MemoryCache, key: str, compute: Callable[[], Any]) -> str:
+        text = dumps(compute())
+        cache.set_text(key, text)
+        return text
 
     @staticmethod
     def _loop() -> Any:
@@ -209,8 +242,12 @@ class ApiHandler(RequestHandler):
         return asyncio.get_running_loop()
 
     def send(self, payload: Any, status: int = 200) -> None:
+        self.send_text(dumps(payload), status)
+
+    def send_text(self, text: str, status: int = 200) -> None:
+        """Answer with JSON text as it is (cached answers are stored serialised)."""
         self.set_status(status)
-        self.finish(json.dumps(payload, default=str, separators=(",", ":")))
+        self.finish(text)
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object (400/413/415 otherwise)."""

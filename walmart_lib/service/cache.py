@@ -17,7 +17,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["CacheBackend", "CacheStats", "MemoryCache", "RedisCache", "cache_key", "make_cache"]
+__all__ = [
+    "CacheBackend",
+    "CacheStats",
+    "MemoryCache",
+    "RedisCache",
+    "cache_key",
+    "dumps",
+    "make_cache",
+]
 
 
 class CacheStats:
@@ -53,26 +61,52 @@ class CacheBackend(Protocol):
     stats: CacheStats
     kind: str
 
-    def get(self, key: str) -> Any | None: ...
+    def get_text(self, key: str) -> str | None: ...
 
-    def set(self, key: str, value: Any) -> None: ...
+    def set_text(self, key: str, text: str) -> None: ...
 
     def clear(self) -> None: ...
 
 
-def _get_or_compute(backend: CacheBackend, key: str, compute: Callable[[], Any]) -> Any:
-    value = backend.get(key)
-    if value is not None:
-        backend.stats.record(True)
-        return value
-    backend.stats.record(False)
-    value = compute()
-    backend.set(key, value)
-    return value
+def dumps(value: Any) -> str:
+    """The JSON text a value is cached (and answered) as."""
+    return json.dumps(value, default=str, separators=(",", ":"))
 
 
-class MemoryCache:
-    """A bounded LRU of JSON values in this process."""
+class _JsonMixin:
+    """Object access and get-or-compute on top of a backend's text storage."""
+
+    stats: CacheStats
+
+    def get_text(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def set_text(self, key: str, text: str) -> None:
+        raise NotImplementedError
+
+    def get(self, key: str) -> Any | None:
+        text = self.get_text(key)
+        # Decoded per call, so callers can never change a cached value in place.
+        return None if text is None else json.loads(text)
+
+    def set(self, key: str, value: Any) -> None:
+        self.set_text(key, dumps(value))
+
+    def get_or_compute_text(self, key: str, compute: Callable[[], Any]) -> str:
+        """The cached JSON text for ``key``, computing and storing it on a miss."""
+        text = self.get_text(key)
+        self.stats.record(text is not None)
+        if text is None:
+            text = dumps(compute())
+            self.set_text(key, text)
+        return text
+
+    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
+        return json.loads(self.get_or_compute_text(key, compute))
+
+
+class MemoryCache(_JsonMixin):
+    """A bounded LRU of JSON texts in this process."""
 
     kind = "memory"
 
@@ -82,19 +116,16 @@ class MemoryCache:
         self._data: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Any | None:
+    def get_text(self, key: str) -> str | None:
         with self._lock:
-            blob = self._data.get(key)
-            if blob is None:
-                return None
-            self._data.move_to_end(key)
-        # Stored as JSON text so callers can never mutate a cached value in place.
-        return json.loads(blob)
+            text = self._data.get(key)
+            if text is not None:
+                self._data.move_to_end(key)
+            return text
 
-    def set(self, key: str, value: Any) -> None:
-        blob = json.dumps(value, default=str)
+    def set_text(self, key: str, text: str) -> None:
         with self._lock:
-            self._data[key] = blob
+            self._data[key] = text
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
@@ -103,14 +134,11 @@ class MemoryCache:
         with self._lock:
             self._data.clear()
 
-    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
-        return _get_or_compute(self, key, compute)
-
     def __len__(self) -> int:
         return len(self._data)
 
 
-class RedisCache:
+class RedisCache(_JsonMixin):
     """JSON values in Redis with a time-to-live (entries of old data versions expire)."""
 
     kind = "redis"
@@ -125,17 +153,17 @@ class RedisCache:
         #: Redis failures seen; a failing Redis degrades to computing every answer.
         self.failures = 0
 
-    def get(self, key: str) -> Any | None:
+    def get_text(self, key: str) -> str | None:
         try:
             blob = self._redis.get(key)
         except self._errors:
             self.failures += 1
             return None
-        return None if blob is None else json.loads(blob)
+        return None if blob is None else bytes(blob).decode()
 
-    def set(self, key: str, value: Any) -> None:
+    def set_text(self, key: str, text: str) -> None:
         try:
-            self._redis.set(key, json.dumps(value, default=str), ex=self.ttl_s)
+            self._redis.set(key, text, ex=self.ttl_s)
         except self._errors:
             self.failures += 1
 
@@ -148,9 +176,6 @@ class RedisCache:
     def clear(self) -> None:
         for key in self._redis.scan_iter(match="walmart:v*"):
             self._redis.delete(key)
-
-    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
-        return _get_or_compute(self, key, compute)
 
 
 def make_cache(redis_url: str | None) -> MemoryCache | RedisCache:

@@ -23,6 +23,7 @@ from walmart_lib.service.auth import CredentialStore, load_cookie_secret
 from walmart_lib.service.cache import MemoryCache, RedisCache, make_cache
 from walmart_lib.service.metrics import ServiceMetrics
 from walmart_lib.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from walmart_lib.service.version import SqliteVersionReader
 
 __all__ = ["ServiceContext", "build_context"]
 
@@ -41,6 +42,8 @@ class ServiceContext:
     cookie_secret: str
     executor: ThreadPoolExecutor
     nlp_executor: ThreadPoolExecutor
+    #: SQLite only: the loop thread's fast data-version reader.
+    version_reader: SqliteVersionReader | None = None
     version: str = __version__
     started_at: float = field(default_factory=time.monotonic)
     inflight: int = 0
@@ -82,6 +85,13 @@ class ServiceContext:
         return float(result["accuracy"]) * 100.0
 
 
+def _version_reader(engine: Engine) -> SqliteVersionReader | None:
+    try:
+        return SqliteVersionReader(engine)
+    except ValueError:  # PostgreSQL, or an in-memory SQLite: read through the pool
+        return None
+
+
 def build_context(settings: Settings) -> ServiceContext:
     """Everything the routes share, built from ``settings`` (Redis is pinged here)."""
     engine = get_engine(settings.database_url, query_timeout_s=settings.query_timeout_s)
@@ -108,6 +118,7 @@ def build_context(settings: Settings) -> ServiceContext:
         executor=ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="walmart-db"),
         # One thread: the model is used by one request at a time (torch uses the cores itself).
         nlp_executor=ThreadPoolExecutor(1, thread_name_prefix="walmart-nlp"),
+        version_reader=_version_reader(engine),
     )
     holder["ctx"] = ctx
     return ctx

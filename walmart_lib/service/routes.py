@@ -10,10 +10,11 @@ only on the data, and leaves the work to library functions.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from walmart_lib.service import queries
 from walmart_lib.service.base import ApiError, ApiHandler, int_path, is_loopback
@@ -52,6 +53,38 @@ def _date_arg(handler: ApiHandler, name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError as exc:
         raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
+
+
+def counts_entry(engine: Engine) -> tuple[str, Any, Callable[[], Any]]:
+    """Cache entry (name, params, compute) of ``/api/walmart/health``."""
+    return "counts", {}, lambda: queries.database_counts(engine)
+
+
+def orders_entry(
+    engine: Engine,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[str, Any, Callable[[], Any]]:
+    """Cache entry of ``/api/walmart/orders``."""
+    params = {"from": str(date_from), "to": str(date_to), "limit": limit, "offset": offset}
+    return "orders", params, lambda: queries.list_orders(engine, date_from, date_to, limit, offset)
+
+
+def overview_entries(engine: Engine) -> list[tuple[str, Any, Callable[[], Any]]]:
+    """What the cache warm-up computes at start: the answers the overview page asks for."""
+    entries = [counts_entry(engine), orders_entry(engine)]
+    features = available_features()
+    if features["pricing"]:
+        from walmart_lib.service.routes_analytics import deals_entry
+
+        entries.append(deals_entry(engine))
+    if features["spending"]:
+        from walmart_lib.service.routes_analytics import spending_entry
+
+        entries += [spending_entry(engine, by) for by in ("month", "category", "store")]
+    return entries
 
 
 class HealthHandler(ApiHandler):
@@ -99,7 +132,7 @@ class WalmartHealthHandler(ApiHandler):
 
     async def get(self) -> None:
         engine = self.ctx.engine
-        self.send(await self.cached("counts", {}, lambda: queries.database_counts(engine)))
+        await self.send_cached(*counts_entry(engine))
 
 
 class CsrfHandler(ApiHandler):
@@ -143,12 +176,12 @@ class ProductsHandler(ApiHandler):
         q = (self.str_arg("q", MAX_QUERY_CHARS) or "").strip()
         limit = self.int_arg("limit", 20, 1, MAX_LIMIT)
         engine = self.ctx.engine
-        products = await self.cached(
-            "products",
-            {"q": q.lower(), "limit": limit},
-            lambda: queries.search_products(engine, q, limit),
-        )
-        self.send({"q": q, "count": len(products), "products": products})
+
+        def compute() -> dict[str, Any]:
+            products = queries.search_products(engine, q, limit)
+            return {"q": q, "count": len(products), "products": products}
+
+        await self.send_cached("products", {"q": q, "limit": limit}, compute)
 
 
 class ProductHandler(ApiHandler):
@@ -157,10 +190,14 @@ class ProductHandler(ApiHandler):
     async def get(self, product_id: str) -> None:
         pid = int_path(product_id, "product_id")
         engine = self.ctx.engine
-        product = await self.cached("product", pid, lambda: queries.get_product(engine, pid))
-        if product is None:
-            raise ApiError(404, f"no product with id {pid}")
-        self.send(product)
+
+        def compute() -> dict[str, Any]:
+            product = queries.get_product(engine, pid)
+            if product is None:  # not cached: a later import may add it
+                raise ApiError(404, f"no product with id {pid}")
+            return product
+
+        await self.send_cached("product", pid, compute)
 
 
 class OrdersHandler(ApiHandler):
@@ -174,13 +211,7 @@ class OrdersHandler(ApiHandler):
         limit = self.int_arg("limit", 50, 1, MAX_LIMIT)
         offset = self.int_arg("offset", 0, 0, 1_000_000)
         engine = self.ctx.engine
-        params = {"from": str(date_from), "to": str(date_to), "limit": limit, "offset": offset}
-        result = await self.cached(
-            "orders",
-            params,
-            lambda: queries.list_orders(engine, date_from, date_to, limit, offset),
-        )
-        self.send(result)
+        await self.send_cached(*orders_entry(engine, date_from, date_to, limit, offset))
 
 
 class OrderHandler(ApiHandler):
@@ -190,10 +221,14 @@ class OrderHandler(ApiHandler):
         if not 1 <= len(order_id) <= 40:
             raise ApiError(400, "'order_id' must be 1-40 characters", field="order_id")
         engine = self.ctx.engine
-        order = await self.cached("order", order_id, lambda: queries.get_order(engine, order_id))
-        if order is None:
-            raise ApiError(404, "no order with that id")
-        self.send(order)
+
+        def compute() -> dict[str, Any]:
+            order = queries.get_order(engine, order_id)
+            if order is None:
+                raise ApiError(404, "no order with that id")
+            return order
+
+        await self.send_cached("order", order_id, compute)
 
 
 class NotFoundHandler(ApiHandler):

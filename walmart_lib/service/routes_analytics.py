@@ -90,7 +90,49 @@ class PricesHandler(ApiHandler):
                 "stats": _jsonable(stats),
             }
 
-        self.send(await self.cached("prices", [pid, store_id], library_call(compute)))
+        await self.send_cached("prices", [pid, store_id], library_call(compute))
+
+
+#: (cache name, cache params, compute) for one cached answer; the cache warm-up uses these too.
+CacheEntry = tuple[str, Any, Callable[[], Any]]
+
+
+def deals_entry(
+    engine: Any, store_id: int | None = None, category: str | None = None, limit: int = 50
+) -> CacheEntry:
+    from walmart_lib import pricing
+
+    def compute() -> dict[str, Any]:
+        frame = pricing.deals(engine, store_id=store_id, category=category)
+        rows = frame_rows(frame.head(limit))
+        return {"count": len(rows), "deals": rows}
+
+    return "deals", [store_id, category, limit], library_call(compute)
+
+
+def spending_entry(
+    engine: Any,
+    by: str = "month",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    category: str | None = None,
+    store_id: int | None = None,
+) -> CacheEntry:
+    from walmart_lib import spending
+
+    def compute() -> dict[str, Any]:
+        frame = spending.spend_by(
+            engine,
+            by,
+            date_from=date_from,
+            date_to=date_to,
+            category=category,
+            store_id=store_id,
+        )
+        rows = frame_rows(frame)
+        return {"by": by, "total_spend": round(sum(r["spend"] for r in rows), 2), "rows": rows}
+
+    return "spending", [by, str(date_from), str(date_to), category, store_id], library_call(compute)
 
 
 class DealsHandler(ApiHandler):
@@ -99,19 +141,10 @@ class DealsHandler(ApiHandler):
     route = "/api/walmart/deals"
 
     async def get(self) -> None:
-        from walmart_lib import pricing
-
         store_id = _optional_id(self, "store_id")
         category = self.str_arg("category", 40) or None
         limit = self.int_arg("limit", 50, 1, 100)
-        engine = self.ctx.engine
-
-        def compute() -> list[dict[str, Any]]:
-            frame = pricing.deals(engine, store_id=store_id, category=category)
-            return frame_rows(frame.head(limit))
-
-        rows = await self.cached("deals", [store_id, category, limit], library_call(compute))
-        self.send({"count": len(rows), "deals": rows})
+        await self.send_cached(*deals_entry(self.ctx.engine, store_id, category, limit))
 
 
 def _date_arg(handler: ApiHandler, name: str) -> date | None:
@@ -143,26 +176,9 @@ class SpendingHandler(ApiHandler):
             raise ApiError(400, "'from' must not be after 'to'", field="from")
         category = self.str_arg("category", 40) or None
         store_id = _optional_id(self, "store_id")
-        engine = self.ctx.engine
-
-        def compute() -> dict[str, Any]:
-            frame = spending.spend_by(
-                engine,
-                by,
-                date_from=date_from,
-                date_to=date_to,
-                category=category,
-                store_id=store_id,
-            )
-            rows = frame_rows(frame)
-            return {
-                "by": by,
-                "total_spend": round(sum(r["spend"] for r in rows), 2),
-                "rows": rows,
-            }
-
-        params = [by, str(date_from), str(date_to), category, store_id]
-        self.send(await self.cached("spending", params, library_call(compute)))
+        await self.send_cached(
+            *spending_entry(self.ctx.engine, by, date_from, date_to, category, store_id)
+        )
 
 
 def _body_str(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:

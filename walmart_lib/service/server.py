@@ -122,21 +122,22 @@ def _remove_pid_file(path: Path) -> None:
 def _warm_cache(ctx: Any) -> None:
     """Fill the cache with the overview answers so the first visitors get them fast."""
     from walmart_lib.db.state import data_version
-    from walmart_lib.service import queries
-    from walmart_lib.service.cache import cache_key
+    from walmart_lib.service.cache import cache_key, dumps
+    from walmart_lib.service.routes import overview_entries
 
     t0 = time.perf_counter()
     try:
         version = data_version(ctx.engine)
-        ctx.cache.set(cache_key(version, "counts", {}), queries.database_counts(ctx.engine))
-        ctx.cache.set(
-            cache_key(version, "orders", {"from": "None", "to": "None", "limit": 50, "offset": 0}),
-            queries.list_orders(ctx.engine),
-        )
+        entries = overview_entries(ctx.engine)
+        for name, params, compute in entries:
+            ctx.cache.set_text(cache_key(version, name, params), dumps(compute()))
     except Exception as exc:  # warm-up is an optimisation; the routes compute on a miss
         log.warning("cache warm-up failed", extra={"error": type(exc).__name__})
         return
-    log.info("cache warmed", extra={"latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
+    log.info(
+        "cache warmed",
+        extra={"entries": len(entries), "latency_ms": round((time.perf_counter() - t0) * 1000, 1)},
+    )
 
 
 def run_server(settings: Settings, host: str, port: int) -> int:
