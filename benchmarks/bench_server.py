@@ -95,6 +95,19 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("server did not start")
 
 
+def _server_cpu_s(base: str) -> float | None:
+    """The server's process_cpu_seconds_total (from /metrics), to report CPU per request."""
+    try:
+        with urllib.request.urlopen(base + "/metrics", timeout=30) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("process_cpu_seconds_total "):
+            return float(line.split()[1])
+    return None
+
+
 def build_mix(base: str) -> list[tuple[str, str, bytes | None]]:
     """(method, path, json body) requests drawn at random by the clients."""
     products = _get_json(base, "/api/walmart/products?limit=100")["products"]
@@ -185,6 +198,7 @@ async def run_load(base: str, clients: int, duration_s: float) -> dict[str, Any]
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
     _check_loopback(host)
     mix = build_mix(base)
+    cpu_before = _server_cpu_s(base)
     latencies: list[float] = []
     errors = [0]
     budget = [MAX_REQUESTS]
@@ -197,7 +211,11 @@ async def run_load(base: str, clients: int, duration_s: float) -> dict[str, Any]
         )
     )
     elapsed = time.monotonic() - t0
+    cpu_after = _server_cpu_s(base)
     latencies.sort()
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and latencies:
+        cpu_ms = round((cpu_after - cpu_before) * 1000.0 / len(latencies), 3)
 
     def pct(p: float) -> float:
         if not latencies:
@@ -213,7 +231,8 @@ async def run_load(base: str, clients: int, duration_s: float) -> dict[str, Any]
         "errors": errors[0],
         "clients": clients,
         "duration_s": round(elapsed, 1),
-        "routes_in_mix": len({p.split("?")[0] for _, p, _ in mix}),
+        "server_cpu_ms_per_request": cpu_ms,
+        "distinct_requests_in_mix": len(mix),
         "nlp_in_mix": any(m == "POST" for m, _, _ in mix),
     }
 

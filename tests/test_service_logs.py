@@ -6,7 +6,13 @@ import json
 import logging
 from pathlib import Path
 
-from walmart_lib.service.logs import REDACTED, configure_logging, redact_text, redact_value
+from walmart_lib.service.logs import (
+    REDACTED,
+    configure_logging,
+    redact_text,
+    redact_value,
+    stop_logging,
+)
 
 
 def test_redact_text_patterns() -> None:
@@ -46,8 +52,7 @@ def test_log_file_is_redacted_json(tmp_path: Path) -> None:
         raise ValueError("bad token=wga_0123456789ab_SECRETSECRET")
     except ValueError:
         log.exception("failed", extra={"request_id": "r1"})
-    for handler in logging.getLogger("walmart").handlers:
-        handler.flush()
+    stop_logging()  # flushes the writer thread
     lines = path.read_text().splitlines()
     entries = [json.loads(line) for line in lines]
     first, second = entries[-2], entries[-1]

@@ -9,9 +9,11 @@ come as ``extra`` fields (by key) or inside the message text (by pattern).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import logging.handlers
+import queue
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ __all__ = [
     "configure_logging",
     "redact_text",
     "redact_value",
+    "stop_logging",
 ]
 
 REDACTED = "[redacted]"
@@ -142,27 +145,48 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+_LISTENER: logging.handlers.QueueListener | None = None
+
+
 def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Send the service, Tornado and Bokeh loggers to ``log_dir/service.jsonl`` (rotated).
 
-    Returns the log file path. Calling it again replaces the earlier handler.
+    Records are redacted on the calling thread, then handed through a queue to a writer thread
+    (so a request never waits on the log file). Returns the log file path. Calling it again
+    replaces the earlier set-up; :func:`stop_logging` flushes and stops the writer.
     """
+    global _LISTENER
+    stop_logging()
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "service.jsonl"
-    handler = logging.handlers.RotatingFileHandler(
+    file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
     )
+    file_handler.setFormatter(JsonFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = logging.handlers.QueueHandler(records)
     handler.addFilter(RedactionFilter())
-    handler.setFormatter(JsonFormatter())
     handler.set_name("walmart-service")
     for name in ("walmart", "tornado", "bokeh", "panel"):
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if h.get_name() == "walmart-service"]:
             logger.removeHandler(old)
-            old.close()
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = False
     # Tornado's own access log prints raw URLs with query strings; ours logs the route instead.
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    _LISTENER = logging.handlers.QueueListener(records, file_handler)
+    _LISTENER.start()
+    atexit.register(stop_logging)
     return path
+
+
+def stop_logging() -> None:
+    """Write out queued records and stop the writer thread (safe to call twice)."""
+    global _LISTENER
+    if _LISTENER is not None:
+        _LISTENER.stop()
+        for handler in _LISTENER.handlers:
+            handler.close()
+        _LISTENER = None
