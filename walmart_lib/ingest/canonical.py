@@ -2,20 +2,34 @@
 
 The first line is the header ``{"format": "walmart-grocery-canonical", "version": 1}``. It is
 what ``walmart generate`` writes and what bulk loads use, so it is read as a stream: memory stays
-flat however large the file, and each error names its line.
+flat however large the file, and each error names its line. Batches of lines in the strict
+canonical spelling are parsed with polars in one go (:func:`batch_frames`); any other batch goes
+through the general per-line parser, which accepts every valid spelling and names bad lines.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import polars as pl
 
 from walmart_lib.ingest.jsontools import Node, PathError, opt_text
 from walmart_lib.ingest.parsing import MAX_QUANTITY, parse_date, parse_money, parse_quantity
 from walmart_lib.ingest.records import ImportRejected, ParsedLine, ParsedOrder, ParsedStore
 
-__all__ = ["FORMAT", "HEADER", "is_canonical_header", "iter_canonical"]
+__all__ = [
+    "FORMAT",
+    "HEADER",
+    "Batch",
+    "batch_frames",
+    "is_canonical_header",
+    "iter_batches",
+    "iter_canonical",
+]
 
 FORMAT = "canonical"
 HEADER = {"format": "walmart-grocery-canonical", "version": 1}
@@ -119,28 +133,172 @@ def _order(obj: Any, default_tz: str) -> ParsedOrder:
     return order
 
 
+def _parse_line(raw: bytes, number: int, file: str, default_tz: str) -> ParsedOrder | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            file, f"line {number}, byte {exc.start + 1}", "not UTF-8 text"
+        ) from exc
+    if not text.strip():
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(
+            file, f"line {number}, column {exc.colno}", f"invalid JSON ({exc.msg})"
+        ) from exc
+    if not isinstance(obj, dict):
+        raise ImportRejected(file, f"line {number}", "expected one order object per line")
+    try:
+        order = _order(obj, default_tz)
+    except PathError as exc:
+        raise ImportRejected(file, f"line {number}, {exc.path}", exc.reason) from exc
+    order.where = f"line {number}"
+    return order
+
+
 def iter_canonical(stream: Iterable[bytes], file: str, default_tz: str) -> Iterator[ParsedOrder]:
     """Yield orders from a canonical file; any bad line raises :class:`ImportRejected`."""
     for number, raw in enumerate(stream, start=1):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ImportRejected(
-                file, f"line {number}, byte {exc.start + 1}", "not UTF-8 text"
-            ) from exc
-        if number == 1 or not text.strip():
+        if number == 1:
             continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImportRejected(
-                file, f"line {number}, column {exc.colno}", f"invalid JSON ({exc.msg})"
-            ) from exc
-        if not isinstance(obj, dict):
-            raise ImportRejected(file, f"line {number}", "expected one order object per line")
-        try:
-            order = _order(obj, default_tz)
-        except PathError as exc:
-            raise ImportRejected(file, f"line {number}, {exc.path}", exc.reason) from exc
-        order.where = f"line {number}"
-        yield order
+        order = _parse_line(raw, number, file, default_tz)
+        if order is not None:
+            yield order
+
+
+@dataclass
+class Batch:
+    """Consecutive raw lines of a canonical file; ``first_line`` is the number of the first."""
+
+    first_line: int
+    raw: list[bytes]
+
+    def parse(self, file: str, default_tz: str, only: set[str] | None = None) -> list[ParsedOrder]:
+        """The general (per-line) parser: exact errors, every accepted spelling of a value."""
+        orders = []
+        for offset, raw in enumerate(self.raw):
+            order = _parse_line(raw, self.first_line + offset, file, default_tz)
+            if order is not None and (only is None or order.order_id in only):
+                orders.append(order)
+        return orders
+
+
+def iter_batches(stream: Iterable[bytes], batch_orders: int = 20_000) -> Iterator[Batch]:
+    """The file's order lines (after the header) in batches of ``batch_orders`` lines."""
+    raw: list[bytes] = []
+    first = 2
+    for number, line in enumerate(stream, start=1):
+        if number == 1:
+            continue
+        raw.append(line)
+        if len(raw) >= batch_orders:
+            yield Batch(first, raw)
+            first, raw = number + 1, []
+    if raw:
+        yield Batch(first, raw)
+
+
+_MONEY_KEYS = ("subtotal", "savings", "tax", "fees", "tip", "grand_total")
+_LINE_MONEY_KEYS = ("unit_price", "line_total", "original_price", "savings")
+_STORE = pl.Struct(
+    {k: pl.String for k in ("walmart_store_id", "name", "address", "city", "state", "zip")}
+)
+_LINE = pl.Struct(
+    {
+        "name": pl.String,
+        "us_item_id": pl.String,
+        "quantity": pl.Float64,
+        **{k: pl.String for k in _LINE_MONEY_KEYS},
+        "status": pl.String,
+        "substitute_for_us_item_id": pl.String,
+        "weight_adjusted": pl.Boolean,
+        "sold_by_weight": pl.Boolean,
+        "unit_pricing": pl.String,
+    }
+)
+_SCHEMA: dict[str, Any] = {
+    "order_id": pl.String,
+    "display_id": pl.String,
+    "order_date": pl.String,
+    "order_type": pl.String,
+    "fulfillment_type": pl.String,
+    "status": pl.String,
+    "store": _STORE,
+    **{k: pl.String for k in _MONEY_KEYS},
+    "lines": pl.List(_LINE),
+}
+_MONEY_RE = r"^\d{1,6}\.\d{2}$"  # at most $999,999.99: larger amounts take the general path
+_DATE_RE = r"^(199\d|20\d\d)-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+
+
+def _cents_expr(column: str) -> pl.Expr:
+    return pl.col(column).str.replace(".", "", literal=True).cast(pl.Int64).alias(f"{column}_cents")
+
+
+def _money_ok(columns: tuple[str, ...]) -> pl.Expr:
+    return pl.all_horizontal(
+        [pl.col(c).is_null() | pl.col(c).str.contains(_MONEY_RE) for c in columns]
+    )
+
+
+def batch_frames(batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The batch as (orders, lines) frames when every value has the strict canonical spelling.
+
+    This is the vectorised fast path (polars parses the JSON and converts money and dates for
+    all rows at once). Anything unusual returns None and the caller uses :meth:`Batch.parse`,
+    which accepts every valid spelling and names the line of any error.
+    """
+    try:
+        frame = pl.read_ndjson(io.BytesIO(b"".join(batch.raw)), schema=_SCHEMA)
+    except Exception:  # polars raises several types for type mismatches and bad JSON
+        return None
+    if frame.height != len(batch.raw) or frame["order_id"].n_unique() != frame.height:
+        return None  # blank lines or repeated orders: let the general path merge them
+    checks = frame.select(
+        (pl.col("order_id").str.strip_chars().str.len_chars() > 0).all(),
+        pl.col("order_date").str.contains(_DATE_RE).all(),
+        _money_ok(_MONEY_KEYS).all(),
+    ).row(0)
+    if not all(checks):
+        return None
+    lines = (
+        frame.select("order_id", "lines")
+        .with_columns(pl.int_ranges(1, pl.col("lines").list.len() + 1).alias("line_no"))
+        .explode("lines", "line_no")
+        .filter(pl.col("lines").is_not_null())
+        .unnest("lines")
+    )
+    line_checks = lines.select(
+        (pl.col("name").str.strip_chars().str.len_chars() > 0).all(),
+        pl.col("quantity").is_between(0, MAX_QUANTITY).all(),
+        pl.col("status").fill_null("charged").is_in(list(_STATUSES)).all(),
+        _money_ok(_LINE_MONEY_KEYS).all(),
+    ).row(0)
+    if lines.height and not all(line_checks):
+        return None
+    try:
+        orders = frame.with_columns(
+            pl.col("order_date").str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S"),
+            (
+                pl.when(pl.col("order_date").str.slice(19, 1) == "-").then(-1).otherwise(1)
+                * (
+                    pl.col("order_date").str.slice(20, 2).cast(pl.Int32) * 60
+                    + pl.col("order_date").str.slice(23, 2).cast(pl.Int32)
+                )
+            ).alias("utc_offset_minutes"),
+            *[_cents_expr(c) for c in _MONEY_KEYS],
+        ).drop("lines", *_MONEY_KEYS)
+    except Exception:  # an impossible date such as 2025-02-30
+        return None
+    lines = lines.with_columns(
+        pl.col("status").fill_null("charged"),
+        pl.col("weight_adjusted").fill_null(False),
+        (
+            pl.col("sold_by_weight").fill_null(False)
+            | pl.col("unit_pricing").str.ends_with("/lb").fill_null(False)
+        ).alias("sold_by_weight"),
+        *[_cents_expr(c) for c in _LINE_MONEY_KEYS],
+    ).drop(*_LINE_MONEY_KEYS)
+    return orders, lines

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -200,10 +200,17 @@ def _load_file(
     if fmt == canonical.FORMAT:
         bar, on_bytes = _progress(show, label, size)
         with bar, path.open("rb") as fh:
-            orders: Iterable[ParsedOrder] = canonical.iter_canonical(
-                _CountingReader(fh, on_bytes), label, default_tz
-            )
-            counts = loader.load(orders)
+            for batch in canonical.iter_batches(_CountingReader(fh, on_bytes)):
+                frames = canonical.batch_frames(batch)
+                if frames is None:
+                    loader.load(batch.parse(label, default_tz))
+                else:
+
+                    def general(ids: set[str], b: canonical.Batch = batch) -> list[ParsedOrder]:
+                        return b.parse(label, default_tz, only=ids)
+
+                    loader.load_frames(*frames, canonical.FORMAT, general)
+            counts = loader.counts
     else:
         parsed = _parse(path, fmt, default_tz)
         bar, on_orders = _progress(show, label, len(parsed))

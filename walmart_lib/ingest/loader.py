@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from walmart_lib.db.models import Order, OrderLine, Product, Store
@@ -41,6 +42,25 @@ _FILLABLE = (
 )
 _ORDER_TABLE = Order
 _LINE_TABLE = OrderLine
+_ORDER_COLUMNS = (
+    "id",
+    "display_id",
+    "order_date",
+    "utc_offset_minutes",
+    "store_id",
+    "order_type",
+    "fulfillment_type",
+    "status",
+    "subtotal_cents",
+    "savings_cents",
+    "tax_cents",
+    "fees_cents",
+    "tip_cents",
+    "grand_total_cents",
+    "source_format",
+    "has_prices",
+    "warnings",
+)
 _LINE_COLUMNS = (
     "order_id",
     "line_no",
@@ -136,7 +156,7 @@ class Loader:
             probe = ParsedStore(walmart_store_id=wid, name=name, city=city)
             self.stores[probe.key] = sid
         self._line_cache: dict[tuple[str, str | None, bool], int] = {}
-        self._line_sql: str | None = None
+        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
 
     # -- stores and products -------------------------------------------------------------
     def store_id(self, store: ParsedStore | None) -> int | None:
@@ -199,25 +219,27 @@ class Loader:
         return None
 
     # -- orders ---------------------------------------------------------------------------
-    def _insert_lines(self, rows: list[tuple[Any, ...]]) -> None:
-        """Bulk insert through the driver's executemany: order lines are the bulk of any import,
-        and SQLAlchemy's per-row parameter processing would cost more than the insert itself.
+    def _executemany(
+        self, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Bulk insert through the driver's executemany: lines are the bulk of any import, and
+        SQLAlchemy's per-row parameter processing would cost more than the insert itself.
         Still fully parameterised (the statement is compiled from the table)."""
         if not rows:
             return
         dialect = self.conn.dialect
-        if self._line_sql is None:
-            self._line_sql = str(
-                insert(_LINE_TABLE)
-                .values({c: None for c in _LINE_COLUMNS})
-                .compile(dialect=dialect)
-            )
+        key = (table.__tablename__, columns)
+        sql = self._sql.get(key)
+        if sql is None:
+            stmt = insert(table).values({c: None for c in columns})
+            sql = self._sql[key] = str(stmt.compile(dialect=dialect))
         if dialect.paramstyle in ("named", "pyformat"):
-            self.conn.exec_driver_sql(
-                self._line_sql, [dict(zip(_LINE_COLUMNS, r, strict=True)) for r in rows]
-            )
+            self.conn.exec_driver_sql(sql, [dict(zip(columns, r, strict=True)) for r in rows])
         else:
-            self.conn.exec_driver_sql(self._line_sql, rows)
+            self.conn.exec_driver_sql(sql, rows)
+
+    def _insert_lines(self, rows: list[tuple[Any, ...]]) -> None:
+        self._executemany(_LINE_TABLE, _LINE_COLUMNS, rows)
         self.counts.lines_added += len(rows)
 
     def _line_rows(self, order: ParsedOrder) -> list[tuple[Any, ...]]:
@@ -349,4 +371,122 @@ class Loader:
                 self._enrich(order, stored[order.order_id])
             if on_progress is not None:
                 on_progress(len(chunk))
+        return self.counts
+
+    def load_frames(
+        self,
+        orders: pl.DataFrame,
+        lines: pl.DataFrame,
+        source_format: str,
+        general: Callable[[set[str]], list[ParsedOrder]],
+    ) -> LoadCounts:
+        """Load a batch already parsed into frames (the canonical fast path).
+
+        New orders are written column-wise; orders already stored go through :meth:`load`
+        (enrichment rules) after ``general(ids)`` re-parses just those.
+        """
+        ids = orders["order_id"].to_list()
+        stored: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), CHUNK_ORDERS):
+            stored.update(self._existing(ids[start : start + CHUNK_ORDERS]))
+        if stored:
+            known = pl.Series(list(stored), dtype=pl.String)
+            orders = orders.filter(~pl.col("order_id").is_in(known.implode()))
+            lines = lines.filter(~pl.col("order_id").is_in(known.implode()))
+            self.load(general(set(stored)))
+        if orders.height == 0:
+            return self.counts
+
+        # Products: one lookup per distinct (name, item id, weighed) in the batch.
+        keys = lines.select("name", "us_item_id", "sold_by_weight").unique()
+        keys = keys.with_columns(
+            pl.Series(
+                "product_id",
+                [self.product_id(n, i, bool(w)) for n, i, w in keys.iter_rows()],
+                dtype=pl.Int64,
+            )
+        )
+        lines = lines.join(
+            keys, on=["name", "us_item_id", "sold_by_weight"], how="left", nulls_equal=True
+        )
+        lines = lines.with_columns(
+            pl.col("substitute_for_us_item_id")
+            .replace_strict(self.products.by_item_id, default=None, return_dtype=pl.Int64)
+            .alias("substitute_for_product_id")
+        ).sort("order_id", "line_no")
+
+        # Stores: one lookup per distinct store.
+        store_keys = orders.select("store").unique()
+        store_ids = []
+        for (store,) in store_keys.iter_rows():
+            store_ids.append(
+                None
+                if store is None
+                else self.store_id(
+                    ParsedStore(
+                        walmart_store_id=store["walmart_store_id"],
+                        name=store["name"] or "Walmart",
+                        address=store["address"],
+                        city=store["city"],
+                        state=store["state"],
+                        zip=store["zip"],
+                    )
+                )
+            )
+        store_keys = store_keys.with_columns(pl.Series("store_id", store_ids, dtype=pl.Int64))
+        orders = orders.join(store_keys, on="store", how="left", nulls_equal=True)
+
+        # Subtotal check, as subtotal_warning() does per order.
+        charged = lines.group_by("order_id").agg(
+            pl.col("line_total_cents").filter(pl.col("status") == "charged").sum().alias("charged"),
+            pl.col("line_total_cents").is_not_null().any().alias("has_prices"),
+        )
+        orders = orders.join(charged, on="order_id", how="left").with_columns(
+            pl.col("has_prices").fill_null(False)
+        )
+        mismatched = orders.filter(
+            pl.col("has_prices")
+            & pl.col("subtotal_cents").is_not_null()
+            & (pl.col("charged") != pl.col("subtotal_cents"))
+        )
+        warnings: dict[str, str] = {}
+        for order_id, charged_cents, subtotal in mismatched.select(
+            "order_id", "charged", "subtotal_cents"
+        ).iter_rows():
+            text = (
+                f"charged lines sum to {_dollars(charged_cents)} but the order states a "
+                f"subtotal of {_dollars(subtotal)} "
+                f"(difference {_dollars(subtotal - charged_cents)})"
+            )
+            warnings[order_id] = json.dumps([text])
+            self.counts.warnings.append(f"order {order_id}: {text}")
+
+        dates = pl.col("order_date")
+        if self.conn.dialect.name == "sqlite":
+            # The text form SQLAlchemy's SQLite DateTime type writes and reads back.
+            dates = dates.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+        order_rows = orders.select(
+            pl.col("order_id").alias("id"),
+            "display_id",
+            dates.alias("order_date"),
+            "utc_offset_minutes",
+            "store_id",
+            "order_type",
+            "fulfillment_type",
+            "status",
+            "subtotal_cents",
+            "savings_cents",
+            "tax_cents",
+            "fees_cents",
+            "tip_cents",
+            "grand_total_cents",
+            pl.lit(source_format).alias("source_format"),
+            "has_prices",
+            pl.col("order_id")
+            .replace_strict(warnings, default=None, return_dtype=pl.String)
+            .alias("warnings"),
+        ).rows()
+        self._executemany(_ORDER_TABLE, _ORDER_COLUMNS, order_rows)
+        self.counts.orders_added += len(order_rows)
+        self._insert_lines(lines.select(list(_LINE_COLUMNS)).rows())
         return self.counts

@@ -1,0 +1,119 @@
+"""The canonical fast path (polars, column-wise) stores exactly what the general parser does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, select, text
+
+from walmart_lib.db import Order, OrderLine, Product, Store, make_engine
+from walmart_lib.db.schema import ensure_schema
+from walmart_lib.ingest import canonical, import_files
+from walmart_lib.ingest.generate import write_dataset
+from walmart_lib.ingest.loader import Loader
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    tables = {
+        "orders": select(*[c for c in Order.__table__.c if c.name != "imported_at"]).order_by(
+            Order.id
+        ),
+        "lines": select(*[c for c in OrderLine.__table__.c if c.name != "id"]).order_by(
+            OrderLine.order_id, OrderLine.line_no
+        ),
+        "products": select(Product.__table__).order_by(Product.us_item_id),
+        "stores": select(Store.__table__).order_by(Store.walmart_store_id),
+    }
+    with engine.connect() as conn:
+        dump = {k: [tuple(r) for r in conn.execute(q)] for k, q in tables.items()}
+    # Product and store ids depend on insertion order; compare them by item id / store id.
+    products = {r[0]: r[1] for r in _ids(engine, "SELECT id, us_item_id FROM products")}
+    dump["lines"] = [
+        (*r[:2], products[r[2]], *r[3:10], products.get(r[10]), *r[11:]) for r in dump["lines"]
+    ]
+    dump["products"] = [r[1:] for r in dump["products"]]
+    stores = {r[0]: r[1] for r in _ids(engine, "SELECT id, walmart_store_id FROM stores")}
+    dump["orders"] = [(*r[:4], stores.get(r[4]), *r[5:]) for r in dump["orders"]]
+    dump["stores"] = [r[1:] for r in dump["stores"]]
+    return dump
+
+
+def _ids(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def test_fast_path_equals_general_parser(tmp_path: Path) -> None:
+    data = tmp_path / "history.jsonl"
+    write_dataset(data, orders=600, seed=11)
+    fast = make_engine(f"sqlite:///{tmp_path / 'fast.db'}")
+    ensure_schema(fast)
+    assert import_files([data], fast).ok
+    general = make_engine(f"sqlite:///{tmp_path / 'general.db'}")
+    ensure_schema(general)
+    with general.begin() as conn, data.open("rb") as fh:
+        loader = Loader(conn)
+        for batch in canonical.iter_batches(fh):
+            assert canonical.batch_frames(batch) is not None  # the generator's output is strict
+            loader.load(batch.parse(data.name, "America/New_York"))
+    assert _dump(fast) == _dump(general)
+
+
+def test_fast_path_declines_unusual_spellings_and_the_general_parser_accepts_them(
+    tmp_path: Path, engine: Engine
+) -> None:
+    header = json.dumps({"format": "walmart-grocery-canonical", "version": 1})
+    order = {
+        "order_id": "U1",
+        "order_date": "Mar 24, 2025",
+        "subtotal": "$3.00",
+        "lines": [{"name": "Milk", "quantity": "2", "line_total": "3.00"}],
+    }
+    path = tmp_path / "unusual.jsonl"
+    path.write_text(header + "\n" + json.dumps(order) + "\n")
+    with path.open("rb") as fh:
+        (batch,) = list(canonical.iter_batches(fh))
+    assert canonical.batch_frames(batch) is None
+    report = import_files([path], engine)
+    assert report.ok and report.files[0].orders_added == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(OrderLine.quantity)).scalar_one() == 2.0
+
+
+def test_fast_path_enriches_known_orders_and_warns_on_mismatch(
+    tmp_path: Path, engine: Engine
+) -> None:
+    header = json.dumps({"format": "walmart-grocery-canonical", "version": 1})
+    first = {"order_id": "E1", "order_date": "2025-05-01T09:30:00-04:00", "lines": []}
+    path = tmp_path / "first.jsonl"
+    path.write_text(header + "\n" + json.dumps(first) + "\n")
+    assert import_files([path], engine).ok
+    second = {
+        **first,
+        "subtotal": "5.00",
+        "lines": [
+            {
+                "name": "Milk",
+                "us_item_id": "1",
+                "quantity": 1,
+                "line_total": "3.00",
+                "status": "charged",
+            }
+        ],
+    }
+    fresh = {
+        "order_id": "E2",
+        "order_date": "2025-05-02T09:30:00-04:00",
+        "subtotal": "9.00",
+        "lines": [{"name": "Eggs", "us_item_id": "2", "quantity": 3, "line_total": "9.00"}],
+    }
+    path2 = tmp_path / "second.jsonl"
+    path2.write_text(header + "\n" + json.dumps(second) + "\n" + json.dumps(fresh) + "\n")
+    report = import_files([path2], engine)
+    result = report.files[0]
+    assert (result.orders_added, result.orders_updated, result.lines_added) == (1, 1, 2)
+    assert result.warnings == [
+        "order E1: charged lines sum to $3.00 but the order states a subtotal of $5.00 "
+        "(difference $2.00)"
+    ]
