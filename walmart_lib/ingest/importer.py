@@ -158,17 +158,24 @@ def _sha256(path: Path) -> str:
 
 
 def _progress(
-    enabled: bool, label: str, total: int
+    enabled: bool, label: str, total: int, in_bytes: bool = False
 ) -> tuple[AbstractContextManager[Any], Callable[[int], None] | None]:
+    """A progress bar on stderr (bytes read for streamed files, orders otherwise)."""
     if not enabled:
         return nullcontext(), None
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
-        MofNCompleteColumn(),
+        DownloadColumn() if in_bytes else MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
@@ -198,7 +205,7 @@ def _load_file(
     show = progress and size >= PROGRESS_MIN_BYTES
     loader = Loader(conn)
     if fmt == canonical.FORMAT:
-        bar, on_bytes = _progress(show, label, size)
+        bar, on_bytes = _progress(show, label, size, in_bytes=True)
         with bar, path.open("rb") as fh:
             for batch in canonical.iter_batches(_CountingReader(fh, on_bytes)):
                 frames = canonical.batch_frames(batch)
