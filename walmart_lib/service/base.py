@@ -298,6 +298,12 @@ class ApiHandler(RequestHandler):
             return
         super()._handle_request_exception(e)
 
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # Tornado's version logs the full URI (query strings can hold personal text); the
+        # error is logged by write_error with the request id and route instead.
+        if isinstance(value, HTTPError) and value.status_code < 500:
+            return
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         detail = self._reason

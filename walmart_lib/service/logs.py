@@ -175,7 +175,7 @@ def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:
         logger.setLevel(level)
         logger.propagate = False
     # Tornado's own access log prints raw URLs with query strings; ours logs the route instead.
-    logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
     _LISTENER = logging.handlers.QueueListener(records, file_handler)
     _LISTENER.start()
     atexit.register(stop_logging)

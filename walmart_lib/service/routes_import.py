@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tornado.httputil import HTTPFile, parse_body_arguments
+from tornado.httputil import HTTPFile, HTTPInputError, parse_body_arguments
 from tornado.web import stream_request_body
 
 from walmart_lib.service.base import ApiError, ApiHandler
@@ -49,8 +49,11 @@ class ImportHandler(ApiHandler):
         if declared is not None and declared.isdigit() and int(declared) > self._limit:
             raise ApiError(413, self._too_large_detail())
         ctype = self.request.headers.get("Content-Type", "")
-        if self.request.method == "POST" and not ctype.startswith("multipart/form-data"):
-            raise ApiError(415, "upload the files as multipart/form-data", field="Content-Type")
+        if self.request.method == "POST":
+            if not ctype.startswith("multipart/form-data"):
+                raise ApiError(415, "upload the files as multipart/form-data", field="Content-Type")
+            if "boundary=" not in ctype:
+                raise ApiError(400, "multipart/form-data needs a boundary", field="Content-Type")
 
     def _too_large_detail(self) -> str:
         return f"upload larger than {self.ctx.settings.max_import_bytes} bytes"
@@ -70,9 +73,12 @@ class ImportHandler(ApiHandler):
             raise ApiError(413, self._too_large_detail())
         args: dict[str, list[bytes]] = {}
         files: dict[str, list[HTTPFile]] = {}
-        parse_body_arguments(
-            self.request.headers.get("Content-Type", ""), bytes(self._body), args, files
-        )
+        try:
+            parse_body_arguments(
+                self.request.headers.get("Content-Type", ""), bytes(self._body), args, files
+            )
+        except HTTPInputError as exc:
+            raise ApiError(400, f"malformed multipart body: {exc}", field="body") from exc
         uploads = [f for field_files in files.values() for f in field_files]
         if not uploads:
             raise ApiError(
