@@ -30,9 +30,10 @@ from walmart_lib.analytics_frames import (
     charged_lines,
     conform,
     latest_date,
+    latest_prices_for,
     load_frames,
     product_row,
-    purchases,
+    purchases_for,
     stores_frame,
     with_names,
 )
@@ -123,8 +124,9 @@ def price_history(
         date_from=date_from,
         date_to=date_to,
     )
-    out = with_names(lines.filter(pl.col("unit_price").is_not_null()), bind)
-    return conform(out, HISTORY_SCHEMA).sort("date", "order_id")
+    # charged_lines keeps time order (order date, line id) within a product.
+    out = with_names(lines.filter(pl.col("unit_price").is_not_null()), bind, products=False)
+    return conform(out, HISTORY_SCHEMA)
 
 
 def _check_store_sql(bind: Bind, store_id: int) -> None:
@@ -153,9 +155,7 @@ def store_prices(bind: Bind, product_id: int) -> pl.DataFrame:
     Sorted by last price, cheapest first. Purchases without a store are left out.
     """
     product_row(bind, product_id)
-    buys = purchases(charged_lines(bind, product_ids=[product_id])).filter(
-        pl.col("store_id").is_not_null()
-    )
+    buys = purchases_for(bind, product_ids=[product_id]).filter(pl.col("store_id").is_not_null())
     if buys.is_empty():
         return _empty(STORE_PRICES_SCHEMA)
     per_store = (
@@ -355,14 +355,18 @@ def price_changes(
         raise ValueError("min_pct must not be negative")
     _check_store(bind, store_id)
     start = as_date(since, "since")
-    buys = purchases(charged_lines(bind, store_ids=None if store_id is None else [store_id]))
+    buys = purchases_for(bind, store_ids=None if store_id is None else [store_id])
+    before_last = pl.int_range(pl.len()) == pl.len() - 2
     last_two = (
-        buys.with_columns(
-            pl.col("unit_price").shift(1).over("product_id").alias("previous_price"),
-            pl.col("date").shift(1).over("product_id").alias("previous_date"),
+        buys.group_by("product_id")
+        .agg(
+            pl.col("category").last(),
+            pl.col("store_id").last(),
+            pl.col("date").last(),
+            pl.col("unit_price").last(),
+            pl.col("unit_price").filter(before_last).first().alias("previous_price"),
+            pl.col("date").filter(before_last).first().alias("previous_date"),
         )
-        .group_by("product_id", maintain_order=True)
-        .last()
         .filter(pl.col("previous_price").is_not_null())
         .with_columns(
             # Cents-level rounding so float noise never reads as a price move.
@@ -420,38 +424,33 @@ def deals(
     if window < 1 or min_history < 1:
         raise ValueError("window and min_history must be at least 1")
     _check_store(bind, store_id)
-    lines = charged_lines(bind, store_ids=None if store_id is None else [store_id])
+    buys = purchases_for(bind, store_ids=None if store_id is None else [store_id])
     if category is not None:
-        lines = lines.filter(pl.col("category") == category)
-    buys = purchases(lines)
+        buys = buys.filter(pl.col("category") == category)
     keys = ["product_id", "store_id"] if by_store else ["product_id"]
     if by_store:
         buys = buys.filter(pl.col("store_id").is_not_null())
-    # Position from the newest purchase: 0 = latest, 1..window = the history it is judged by.
-    ranked = buys.with_columns(
-        (pl.len().over(keys) - 1 - pl.int_range(pl.len()).over(keys)).alias("_back")
-    )
-    latest = ranked.filter(pl.col("_back") == 0).select(
-        *keys,
-        *([] if by_store else ["store_id"]),
-        "category",
-        "date",
-        "unit_price",
-    )
-    typical = (
-        ranked.filter(pl.col("_back").is_between(1, window))
-        .group_by(keys)
-        .agg(pl.col("unit_price").median().alias("typical_price"), pl.len().alias("_n"))
+    # Purchases are in time order within each group: the last is the latest, and the
+    # ``window`` before it are the history it is judged by.
+    history = pl.col("unit_price").slice(0, pl.len() - 1).tail(window)
+    judged = (
+        buys.group_by(keys)
+        .agg(
+            *([] if by_store else [pl.col("store_id").last()]),
+            pl.col("category").last(),
+            pl.col("date").last(),
+            pl.col("unit_price").last(),
+            history.median().alias("typical_price"),
+            history.len().alias("_n"),
+            pl.col("unit_price").min().alias("lowest_price"),
+        )
         .filter(pl.col("_n") >= min_history)
     )
-    lowest = ranked.group_by(keys).agg(pl.col("unit_price").min().alias("lowest_price"))
     tier = pl.lit(None, dtype=pl.String)
     for t in reversed(DEAL_TIERS):
         tier = pl.when(pl.col("discount_pct") >= t - 1e-9).then(pl.lit(f"{t}%")).otherwise(tier)
     out = (
-        latest.join(typical, on=keys, how="inner")
-        .join(lowest, on=keys, how="left")
-        .with_columns(
+        judged.with_columns(
             ((pl.col("typical_price") - pl.col("unit_price")) / pl.col("typical_price") * 100)
             .round(6)
             .alias("discount_pct")
@@ -487,15 +486,6 @@ COMPARISON_SCHEMA: dict[str, Any] = {
 }
 
 
-def _latest_by_store(lines: pl.DataFrame) -> pl.DataFrame:
-    """(product_id, store_id) -> the latest unit price and its date, stores known only."""
-    return (
-        purchases(lines.filter(pl.col("store_id").is_not_null()))
-        .group_by("product_id", "store_id")
-        .agg(pl.col("unit_price").last(), pl.col("date").last())
-    )
-
-
 def store_comparison(
     bind: Bind, product_ids: Sequence[int] | None = None, *, min_stores: int = 2
 ) -> pl.DataFrame:
@@ -506,7 +496,7 @@ def store_comparison(
     """
     if min_stores < 1:
         raise ValueError("min_stores must be at least 1")
-    latest = _latest_by_store(charged_lines(bind, product_ids=product_ids))
+    latest = latest_prices_for(bind, product_ids)
     ranked = latest.sort("product_id", "unit_price", "store_id")
     out = (
         ranked.group_by("product_id", maintain_order=True)
@@ -555,7 +545,7 @@ def usual_basket(
     """ "My usual basket": the ``size`` products in the most orders, with the median quantity."""
     if size < 1:
         raise ValueError("size must be at least 1")
-    buys = purchases(charged_lines(bind, date_from=date_from))
+    buys = purchases_for(bind, date_from=date_from)
     out = (
         buys.group_by("product_id")
         .agg(pl.len().alias("orders"), pl.col("quantity").median().alias("quantity"))
@@ -604,9 +594,7 @@ def basket_prices(
     :func:`usual_basket`). Columns: product_id, store_id, quantity, unit_price, date, line_total.
     """
     basket = _basket_items(bind, items)
-    latest = _latest_by_store(
-        charged_lines(bind, product_ids=basket.get_column("product_id").to_list())
-    )
+    latest = latest_prices_for(bind, basket.get_column("product_id").to_list())
     return (
         basket.join(latest, on="product_id", how="inner")
         .with_columns((pl.col("unit_price") * pl.col("quantity")).round(2).alias("line_total"))
@@ -751,9 +739,12 @@ def personal_inflation(
         raise ValueError("each period must start on or before its end")
     if b_to >= c_from:
         raise ValueError("the base period must end before the current period starts")
-    lines = charged_lines(bind, date_from=b_from, date_to=c_to).filter(
-        pl.col("unit_price").is_not_null()
-    )
+    lines = charged_lines(
+        bind,
+        date_from=b_from,
+        date_to=c_to,
+        columns=("date", "product_id", "category", "unit_price", "line_total"),
+    ).filter(pl.col("unit_price").is_not_null())
     base = (
         lines.filter(pl.col("date") <= b_to)
         .group_by("product_id")
@@ -815,7 +806,7 @@ def substitutes(
     product = product_row(bind, product_id)
     frames = load_frames(bind)
     latest = (
-        purchases(frames.lines.filter(pl.col("category") == product["category"]))
+        frames.purchases.filter(pl.col("category") == product["category"])
         .filter(pl.col("price_per_unit").is_not_null())
         .group_by("product_id")
         .agg(

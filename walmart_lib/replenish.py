@@ -21,10 +21,10 @@ import polars as pl
 from walmart_lib.analytics_frames import (
     Bind,
     as_date,
-    charged_lines,
     conform,
     latest_date,
     load_frames,
+    purchase_days,
     with_names,
 )
 
@@ -37,7 +37,8 @@ __all__ = [
     "cycles_from_lines",
     "purchase_cycles",
     "running_low",
-    "suggest_from_lines",
+    "cycles_from_days",
+    "suggest_from_days",
     "suggest_order",
 ]
 
@@ -73,40 +74,28 @@ def _today(bind: Bind, today: date | str | None) -> date:
     return as_date(today, "today") or latest_date(bind) or date.today()
 
 
-def cycles_from_lines(lines: pl.DataFrame, today: date, *, min_purchases: int = 3) -> pl.DataFrame:
-    """Purchase cycles from charged lines (no names): the pure core of :func:`purchase_cycles`.
+def cycles_from_days(days: pl.DataFrame, today: date, *, min_purchases: int = 3) -> pl.DataFrame:
+    """Purchase cycles from purchase days (:func:`walmart_lib.analytics_frames.purchase_days`,
+    no names): the pure core of :func:`purchase_cycles`. Days after ``today`` are ignored.
 
     Confidence = g / (g + 1) x 1 / (1 + cv), where g is the number of gaps and cv the
     coefficient of variation of the gaps (0 for perfectly regular buying).
     """
     if min_purchases < 2:
         raise ValueError("min_purchases must be at least 2 (a cycle needs a gap)")
-    days = (
-        lines.filter(pl.col("date") <= today)
-        .group_by("product_id", "date")
-        .agg(
-            pl.col("quantity").sum(),
-            pl.col("category").first(),
-            pl.col("unit_price").drop_nulls().last(),
-        )
-        .sort("product_id", "date")
-        .with_columns(
-            (pl.col("date") - pl.col("date").shift(1))
-            .over("product_id")
-            .dt.total_days()
-            .alias("gap")
-        )
-    )
+    if days.height and days.get_column("date").max() > today:  # type: ignore[operator]
+        days = days.filter(pl.col("date") <= today)
+    gap = pl.col("date").diff().dt.total_days().drop_nulls()
     cycles = (
         days.group_by("product_id")
         .agg(
             pl.col("category").first(),
             pl.len().alias("purchases"),
-            pl.col("date").min().alias("first_purchase"),
-            pl.col("date").max().alias("last_purchase"),
-            pl.col("gap").drop_nulls().median().alias("median_interval_days"),
-            pl.col("gap").drop_nulls().std().alias("_gap_std"),
-            pl.col("gap").drop_nulls().mean().alias("_gap_mean"),
+            pl.col("date").first().alias("first_purchase"),
+            pl.col("date").last().alias("last_purchase"),
+            gap.median().alias("median_interval_days"),
+            gap.std().alias("_gap_std"),
+            gap.mean().alias("_gap_mean"),
             pl.col("quantity").median().alias("usual_quantity"),
             pl.col("unit_price").drop_nulls().last().alias("last_price"),
         )
@@ -132,6 +121,11 @@ def cycles_from_lines(lines: pl.DataFrame, today: date, *, min_purchases: int = 
     )
 
 
+def cycles_from_lines(lines: pl.DataFrame, today: date, *, min_purchases: int = 3) -> pl.DataFrame:
+    """:func:`cycles_from_days` of charged lines (in :func:`charged_lines` order)."""
+    return cycles_from_days(purchase_days(lines), today, min_purchases=min_purchases)
+
+
 def purchase_cycles(
     bind: Bind, *, min_purchases: int = 3, today: date | str | None = None
 ) -> pl.DataFrame:
@@ -140,10 +134,11 @@ def purchase_cycles(
     Columns: product_id, product_name, category, purchases, first_purchase, last_purchase,
     median_interval_days, next_due (last purchase + median interval, rounded to whole days),
     days_until_due (negative = overdue), days_overdue, usual_quantity (median quantity per
-    purchase day), last_price, confidence (0-1, see :func:`cycles_from_lines`).
+    purchase day), last_price, confidence (0-1, see :func:`cycles_from_days`).
     """
     day = _today(bind, today)
-    cycles = cycles_from_lines(charged_lines(bind), day, min_purchases=min_purchases)
+    days = load_frames(bind).purchase_days
+    cycles = cycles_from_days(days, day, min_purchases=min_purchases)
     return conform(with_names(cycles, bind, stores=False), CYCLES_SCHEMA)
 
 
@@ -166,8 +161,8 @@ def order_gap_days(orders: pl.DataFrame, today: date) -> float | None:
     return float(gap) if isinstance(gap, int | float) else None
 
 
-def suggest_from_lines(
-    lines: pl.DataFrame,
+def suggest_from_days(
+    days: pl.DataFrame,
     today: date,
     *,
     horizon_days: float,
@@ -175,8 +170,9 @@ def suggest_from_lines(
     min_confidence: float = 0.0,
     min_purchases: int = 3,
 ) -> pl.DataFrame:
-    """The pure core of :func:`suggest_order` (no names; ``unit_price`` = last price)."""
-    cycles = cycles_from_lines(lines, today, min_purchases=min_purchases)
+    """The pure core of :func:`suggest_order` over purchase days (no names; ``unit_price`` =
+    last price paid)."""
+    cycles = cycles_from_days(days, today, min_purchases=min_purchases)
     return (
         cycles.filter(
             pl.col("days_until_due") <= horizon_days,
@@ -213,8 +209,8 @@ def suggest_order(
         horizon_days = order_gap_days(load_frames(bind).orders, day) or 7.0
     if horizon_days < 0 or max_overdue_cycles < 0:
         raise ValueError("horizon_days and max_overdue_cycles must not be negative")
-    out = suggest_from_lines(
-        charged_lines(bind),
+    out = suggest_from_days(
+        load_frames(bind).purchase_days,
         day,
         horizon_days=horizon_days,
         max_overdue_cycles=max_overdue_cycles,
@@ -261,18 +257,19 @@ def backtest(
     if last_k < 1:
         raise ValueError("last_k must be at least 1")
     frames = load_frames(bind)
-    lines = frames.lines
-    days = frames.orders.get_column("date").unique().sort()
-    if days.len() < 2:
+    bought = frames.purchase_days
+    order_days = frames.orders.get_column("date").unique().sort()
+    if order_days.len() < 2:
         raise LookupError("backtesting needs at least two order days")
-    replay = days.tail(min(last_k, days.len() - 1)).to_list()
+    replay = order_days.tail(min(last_k, order_days.len() - 1)).to_list()
     rows = []
     for day in replay:
-        history = lines.filter(pl.col("date") < day)
+        # Purchase days are per (product, day), so "before D" is a plain filter of them.
+        history = bought.filter(pl.col("date") < day)
         before = day - timedelta(days=1)
         gap = order_gap_days(frames.orders.filter(pl.col("date") < day), before) or 7.0
         predicted = set(
-            suggest_from_lines(
+            suggest_from_days(
                 history,
                 before,
                 horizon_days=gap,
@@ -282,9 +279,9 @@ def backtest(
             .get_column("product_id")
             .to_list()
         )
-        actual = set(lines.filter(pl.col("date") == day).get_column("product_id").to_list())
+        actual = set(bought.filter(pl.col("date") == day).get_column("product_id").to_list())
         if only_repeat_products:
-            known = set(cycles_from_lines(history, before).get_column("product_id").to_list())
+            known = set(cycles_from_days(history, before).get_column("product_id").to_list())
             actual &= known
         rows.append((day, len(predicted), len(actual), len(predicted & actual)))
     result = pl.DataFrame(

@@ -118,6 +118,19 @@ def _dims(by: str | Sequence[str]) -> list[str]:
     return dims
 
 
+#: The line columns spending reads (projection keeps filters over 1M lines cheap).
+_SPEND_COLUMNS = (
+    "order_no",
+    "date",
+    "month",
+    "store_id",
+    "product_id",
+    "category",
+    "quantity",
+    "line_total",
+)
+
+
 def _filtered(
     bind: Bind,
     date_from: date | str | None,
@@ -130,6 +143,7 @@ def _filtered(
         store_ids=None if store_id is None else [store_id],
         date_from=date_from,
         date_to=date_to,
+        columns=_SPEND_COLUMNS,
     )
     if category is not None:
         lines = lines.filter(pl.col("category") == category)
@@ -157,7 +171,9 @@ def spend_by(
     dims = _dims(by)
     lines = _filtered(bind, date_from, date_to, category, store_id)
     period = next((d for d in dims if d in _PERIODS), None)
-    if period is not None:
+    if period == "month":
+        lines = lines.with_columns(pl.col("month").alias("period"))  # precomputed per line
+    elif period is not None:
         lines = lines.with_columns(pl.col("date").dt.truncate(_PERIODS[period]).alias("period"))
     group = [
         {"day": "period", "week": "period", "month": "period", "store": "store_id"}.get(
@@ -167,7 +183,7 @@ def spend_by(
     ]
     out = lines.group_by(group).agg(
         pl.col("line_total").sum().round(2).alias("spend"),
-        pl.col("order_id").n_unique().alias("orders"),
+        pl.col("order_no").n_unique().alias("orders"),
         pl.len().alias("lines"),
     )
     if period is not None and dims == [period] and not out.is_empty():
@@ -227,7 +243,9 @@ def spending_summary(
     ``months`` counts calendar months from the first to the last purchase, inclusive (a month
     with no order inside that span still counts, so the monthly average is not inflated).
     """
-    lines = charged_lines(bind, date_from=date_from, date_to=date_to)
+    lines = charged_lines(
+        bind, date_from=date_from, date_to=date_to, columns=("order_id", "date", "line_total")
+    )
     spend = money(lines.get_column("line_total").sum() or 0.0)
     order_ids = lines.get_column("order_id").unique()
     orders = load_frames(bind).orders.filter(pl.col("order_id").is_in(order_ids.implode()))
@@ -287,7 +305,7 @@ def top_products(
             pl.col("category").first(),
             pl.col("line_total").sum().round(2).alias("spend"),
             pl.col("quantity").sum(),
-            pl.col("order_id").n_unique().alias("orders"),
+            pl.col("order_no").n_unique().alias("orders"),
         )
         .with_columns(
             pl.when(pl.col("quantity") > 0)
@@ -329,7 +347,7 @@ def month_over_month(
     prev = (first - timedelta(days=1)).replace(day=1)
     keys = _KEY_COLUMNS[by]
     schema = {c: _KEY_DTYPES[c] for c in keys} | MOM_VALUE_DTYPES
-    lines = charged_lines(bind, date_from=prev, date_to=_month_end(first))
+    lines = charged_lines(bind, date_from=prev, date_to=_month_end(first), columns=_SPEND_COLUMNS)
     if lines.is_empty():
         return pl.DataFrame(schema=schema)
     key = {"store": "store_id", "product": "product_id"}.get(by, by)
@@ -464,7 +482,9 @@ def budget_status(
     if limits.is_empty():
         return pl.DataFrame(schema=BUDGET_STATUS_SCHEMA)
     # Spent so far: a replayed "today" inside the month must not see later purchases.
-    lines = charged_lines(bind, date_from=first, date_to=last)
+    lines = charged_lines(
+        bind, date_from=first, date_to=last, columns=("date", "category", "line_total")
+    )
     lines = lines.filter(pl.col("date") <= day)
     by_category = dict(lines.group_by("category").agg(pl.col("line_total").sum()).iter_rows())
     total = float(lines.get_column("line_total").sum() or 0.0)
