@@ -111,36 +111,41 @@ def test_order_gap_days(history: Engine) -> None:
 
 
 def test_suggest_order(history: Engine) -> None:
-    suggestion = replenish.suggest_order(history, today="2025-03-24")
+    suggestion = replenish.suggest_order(history, today="2025-03-24", min_confidence=0)
     assert suggestion.columns == list(replenish.SUGGESTION_SCHEMA)
     # Horizon = median gap between order days (7): coffee (due in 5) and bread (overdue 2);
     # the snack overdue by 61 days (> 1.5 x its 7-day cycle) is no longer bought.
     assert suggestion.get_column("product_id").to_list() == [BREAD, COFFEE]
     bread = suggestion.row(0, named=True)
     assert bread["quantity"] == 2.0 and bread["unit_price"] == 3.20 and bread["line_total"] == 6.40
-    narrow = replenish.suggest_order(history, today="2025-03-24", horizon_days=3)
+    narrow = replenish.suggest_order(history, today="2025-03-24", horizon_days=3, min_confidence=0)
     assert narrow.get_column("product_id").to_list() == [BREAD]
-    patient = replenish.suggest_order(history, today="2025-03-24", max_overdue_cycles=10)
+    patient = replenish.suggest_order(
+        history, today="2025-03-24", max_overdue_cycles=10, min_confidence=0
+    )
     assert patient.get_column("product_id").to_list() == [STOPPED, BREAD, COFFEE]
-    confident = replenish.suggest_order(history, today="2025-03-24", min_confidence=0.5)
-    assert confident.get_column("product_id").to_list() == [COFFEE]
+    # Default threshold 0.6: coffee (0.75) stays, bread (0.415, irregular gaps) goes.
+    default = replenish.suggest_order(history, today="2025-03-24")
+    assert default.get_column("product_id").to_list() == [COFFEE]
     with pytest.raises(ValueError, match="must not be negative"):
         replenish.suggest_order(history, horizon_days=-1)
 
 
 def test_backtest_by_hand(history: Engine) -> None:
-    one = replenish.backtest(history, last_k=1)
+    one = replenish.backtest(history, last_k=1, min_confidence=0)
     # Mar 22 predicted from Mar 21: coffee and bread due (Mar 22); bought coffee and New.
     assert one.orders.rows() == [(date(2025, 3, 22), 2, 2, 1)]
     assert (one.precision, one.recall, one.f1) == (0.5, 0.5, 0.5)
-    repeat = replenish.backtest(history, last_k=1, only_repeat_products=True)
+    repeat = replenish.backtest(history, last_k=1, only_repeat_products=True, min_confidence=0)
     assert (repeat.precision, repeat.recall) == (0.5, 1.0)  # New had no cycle to predict
-    two = replenish.backtest(history, last_k=2)
+    two = replenish.backtest(history, last_k=2, min_confidence=0)
     # Mar 15: nothing has three purchase days yet (0 predicted; coffee, bread, rare bought).
     assert two.orders.rows()[0] == (date(2025, 3, 15), 0, 3, 0)
     assert two.precision == 0.5 and two.recall == pytest.approx(1 / 5)
     assert two.f1 == pytest.approx(2 * 0.5 * 0.2 / 0.7)
     assert two.as_dict() == {"precision": 0.5, "recall": 0.2, "f1": 0.2857}
+    # With the default threshold only coffee (3 equal gaps: 0.75 > 0.6) is predicted on Mar 22.
+    assert replenish.backtest(history, last_k=1).orders.rows() == [(date(2025, 3, 22), 1, 2, 1)]
 
 
 def test_backtest_needs_history(sqlite_engine: Engine) -> None:
