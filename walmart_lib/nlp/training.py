@@ -1,0 +1,163 @@
+"""Training the intent head: embed the data, choose and calibrate by cross-validation, save.
+
+``train()`` embeds every training utterance once, then runs a stratified k-fold over a few head
+configurations. The out-of-fold predictions (each utterance scored by a head that never saw it)
+choose the configuration, fit the softmax temperature, and choose the out-of-scope threshold
+that maximises the mean of in-scope accuracy and out-of-scope recall. The chosen configuration is
+then refitted on all the data and written to ``walmart_lib/nlp/model/`` with its figures. Same
+data + same seed -> same artifacts. The CLINC *test* file is never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from walmart_lib.nlp.data import Example, load_training_examples
+from walmart_lib.nlp.encoder import EMBEDDING_DIM, MODEL_NAME, get_encoder
+from walmart_lib.nlp.features import LEXICAL_DIM, LEXICAL_SCALE, featurize
+from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperature
+from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
+
+__all__ = ["CANDIDATES", "MODEL_DIR", "TrainReport", "choose_threshold", "train"]
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+FOLDS = 5
+
+#: Head configurations compared by cross-validation (linear softmax vs one hidden layer).
+CANDIDATES: tuple[HeadConfig, ...] = (
+    HeadConfig(hidden=0, epochs=300, lr=2e-2, weight_decay=1e-3, dropout=0.0),
+    HeadConfig(hidden=256, epochs=200, lr=5e-3, weight_decay=1e-2, dropout=0.1),
+)
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What training chose and measured (all figures are out-of-fold)."""
+
+    examples: int
+    per_intent: dict[str, int]
+    config: dict[str, Any]
+    temperature: float
+    threshold: float
+    cv_in_scope_accuracy: float
+    cv_oos_recall: float
+    candidates: list[dict[str, Any]]
+    seconds: float
+    out_dir: Path
+
+
+def _folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Stratified fold index per row (each class dealt round-robin after a seeded shuffle)."""
+    rng = np.random.default_rng(seed)
+    fold = np.zeros(len(y), dtype=np.int64)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        fold[idx] = np.arange(len(idx)) % k
+    return fold
+
+
+def _scores(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    oos = INTENTS.index(OUT_OF_SCOPE)
+    ins = y != oos
+    in_acc = float((pred[ins] == y[ins]).mean()) if ins.any() else 0.0
+    oos_rec = float((pred[~ins] == oos).mean()) if (~ins).any() else 0.0
+    return in_acc, oos_rec
+
+
+def _apply_threshold(proba: np.ndarray, threshold: float) -> np.ndarray:
+    oos = INTENTS.index(OUT_OF_SCOPE)
+    pred = proba.argmax(axis=1)
+    low = (pred != oos) & (proba.max(axis=1) < threshold)
+    pred[low] = oos
+    return pred
+
+
+def choose_threshold(proba: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, in-scope accuracy, OOS recall) maximising their mean; ties -> lower."""
+    best = (0.0, *_scores(_apply_threshold(proba, 0.0), y))
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        in_acc, oos_rec = _scores(_apply_threshold(proba, float(t)), y)
+        if (in_acc + oos_rec) > (best[1] + best[2]) + 1e-12:
+            best = (float(t), in_acc, oos_rec)
+    return best
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def _data_hash(examples: list[Example]) -> str:
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update(f"{ex.intent}\t{ex.text}\n".encode())
+    return h.hexdigest()
+
+
+def train(out_dir: Path = MODEL_DIR, seed: int = 0, quantize: bool = True) -> TrainReport:
+    """Train, calibrate and save the head; returns the figures it was chosen by."""
+    start = time.perf_counter()
+    examples = load_training_examples()
+    texts = [ex.text for ex in examples]
+    x = featurize(texts, get_encoder(quantize).encode(texts))
+    y = np.array([INTENTS.index(ex.intent) for ex in examples], dtype=np.int64)
+    fold = _folds(y, FOLDS, seed)
+
+    results = []
+    for config in CANDIDATES:
+        logits = np.zeros((len(y), len(INTENTS)), dtype=np.float64)
+        for k in range(FOLDS):
+            tr, te = fold != k, fold == k
+            head = fit_head(x[tr], y[tr], config, seed=seed, deep_dim=EMBEDDING_DIM)
+            logits[te] = head.logits(x[te])
+        temperature = fit_temperature(logits, y)
+        threshold, in_acc, oos_rec = choose_threshold(_softmax(logits / temperature), y)
+        results.append((in_acc + oos_rec, config, temperature, threshold, in_acc, oos_rec))
+
+    score, config, temperature, threshold, in_acc, oos_rec = max(results, key=lambda r: r[0])
+    head = fit_head(x, y, config, seed=seed, deep_dim=EMBEDDING_DIM)
+    head.temperature, head.threshold = temperature, threshold
+    per_intent = {label: int((y == i).sum()) for i, label in enumerate(INTENTS)}
+    head.meta.update(
+        {
+            "encoder": MODEL_NAME,
+            "quantized": quantize,
+            "seed": seed,
+            "lexical_dim": LEXICAL_DIM,
+            "lexical_scale": LEXICAL_SCALE,
+            "examples": len(examples),
+            "per_intent": per_intent,
+            "data_sha256": _data_hash(examples),
+            "cv_in_scope_accuracy": round(in_acc, 4),
+            "cv_oos_recall": round(oos_rec, 4),
+        }
+    )
+    head.save(out_dir)
+    return TrainReport(
+        examples=len(examples),
+        per_intent=per_intent,
+        config=config.as_dict(),
+        temperature=temperature,
+        threshold=threshold,
+        cv_in_scope_accuracy=in_acc,
+        cv_oos_recall=oos_rec,
+        candidates=[
+            {"config": c.as_dict(), "in_scope": round(a, 4), "oos_recall": round(r, 4)}
+            for _, c, _, _, a, r in results
+        ],
+        seconds=time.perf_counter() - start,
+        out_dir=out_dir,
+    )
+
+
+def load_head(directory: Path = MODEL_DIR) -> IntentHead:
+    """The committed head (``walmart nlp train`` rewrites it)."""
+    return IntentHead.load(directory)
