@@ -98,7 +98,8 @@ def test_import_upload(server: ServerProcess, tmp_path: Path) -> None:
     assert entry["file"] == "my orders.jsonl" and entry["status"] == "imported"
     assert entry["orders_added"] == 3
     # The import bumped the data version: no stale count from the cache.
-    assert server.get("/api/walmart/health").json()["orders"] == before + 3
+    after = server.get("/api/walmart/health")
+    assert after.json().get("orders") == before + 3, after.text
     metrics = server.get("/metrics").text
     assert "walmart_orders_processed_total 3.0" in metrics
     again = server.post("/api/walmart/import", files={"file": ("again.jsonl", path.read_bytes())})

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import polars as pl
+from sqlalchemy import Connection, Engine
 
 from walmart_lib.service.base import ApiError, ApiHandler, int_path
 
@@ -47,12 +48,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def library_call(fn: Callable[[], T]) -> Callable[[], T]:
-    """Wrap ``fn`` so the library's LookupError/ValueError become 404/400 answers."""
+def library_call(engine: Engine, fn: Callable[[Connection], T]) -> Callable[[], T]:
+    """``fn`` run on one connection in one transaction (committed on success), with the
+    library's LookupError/ValueError turned into 404/400 answers.
+
+    The library gets a Connection, not the Engine, on purpose: given an Engine on a SQLite file,
+    the analytics read through the ADBC driver, which carries its own copy of SQLite; two SQLite
+    copies in one long-running process break each other's POSIX locks (closing one releases
+    the other's), and another process can then delete the WAL under a live connection
+    ("disk I/O error"). See https://www.sqlite.org/howtocorrupt.html (2.2.1).
+    """
 
     def call() -> T:
         try:
-            return fn()
+            with engine.begin() as conn:
+                return fn(conn)
         except LookupError as exc:
             raise ApiError(404, str(exc)) from exc
         except ValueError as exc:
@@ -80,9 +90,9 @@ class PricesHandler(ApiHandler):
         store_id = _optional_id(self, "store_id")
         engine = self.ctx.engine
 
-        def compute() -> dict[str, Any]:
-            history = pricing.price_history(engine, pid, store_id=store_id)
-            stats = pricing.price_stats(engine, pid, store_id=store_id)
+        def compute(conn: Connection) -> dict[str, Any]:
+            history = pricing.price_history(conn, pid, store_id=store_id)
+            stats = pricing.price_stats(conn, pid, store_id=store_id)
             return {
                 "product_id": pid,
                 "store_id": store_id,
@@ -90,7 +100,7 @@ class PricesHandler(ApiHandler):
                 "stats": _jsonable(stats),
             }
 
-        await self.send_cached("prices", [pid, store_id], library_call(compute))
+        await self.send_cached("prices", [pid, store_id], library_call(engine, compute))
 
 
 #: (cache name, cache params, compute) for one cached answer; the cache warm-up uses these too.
@@ -98,20 +108,20 @@ CacheEntry = tuple[str, Any, Callable[[], Any]]
 
 
 def deals_entry(
-    engine: Any, store_id: int | None = None, category: str | None = None, limit: int = 50
+    engine: Engine, store_id: int | None = None, category: str | None = None, limit: int = 50
 ) -> CacheEntry:
     from walmart_lib import pricing
 
-    def compute() -> dict[str, Any]:
-        frame = pricing.deals(engine, store_id=store_id, category=category)
+    def compute(conn: Connection) -> dict[str, Any]:
+        frame = pricing.deals(conn, store_id=store_id, category=category)
         rows = frame_rows(frame.head(limit))
         return {"count": len(rows), "deals": rows}
 
-    return "deals", [store_id, category, limit], library_call(compute)
+    return "deals", [store_id, category, limit], library_call(engine, compute)
 
 
 def spending_entry(
-    engine: Any,
+    engine: Engine,
     by: str = "month",
     date_from: date | None = None,
     date_to: date | None = None,
@@ -120,9 +130,9 @@ def spending_entry(
 ) -> CacheEntry:
     from walmart_lib import spending
 
-    def compute() -> dict[str, Any]:
+    def compute(conn: Connection) -> dict[str, Any]:
         frame = spending.spend_by(
-            engine,
+            conn,
             by,
             date_from=date_from,
             date_to=date_to,
@@ -132,7 +142,11 @@ def spending_entry(
         rows = frame_rows(frame)
         return {"by": by, "total_spend": round(sum(r["spend"] for r in rows), 2), "rows": rows}
 
-    return "spending", [by, str(date_from), str(date_to), category, store_id], library_call(compute)
+    return (
+        "spending",
+        [by, str(date_from), str(date_to), category, store_id],
+        library_call(engine, compute),
+    )
 
 
 class DealsHandler(ApiHandler):
@@ -210,11 +224,11 @@ def _body_id(body: dict[str, Any], name: str) -> int | None:
     return value
 
 
-def _list_payload(engine: Any, list_id: int) -> dict[str, Any]:
+def _list_payload(conn: Connection, list_id: int) -> dict[str, Any]:
     from walmart_lib import lists
 
-    info = lists.get_list(engine, list_id)
-    return {**_jsonable(info), "items": frame_rows(lists.list_items(engine, list_id))}
+    info = lists.get_list(conn, list_id)
+    return {**_jsonable(info), "items": frame_rows(lists.list_items(conn, list_id))}
 
 
 class ListsHandler(ApiHandler):
@@ -226,7 +240,7 @@ class ListsHandler(ApiHandler):
         from walmart_lib import lists
 
         engine = self.ctx.engine
-        rows = await self.run_db(library_call(lambda: frame_rows(lists.lists(engine))))
+        rows = await self.run_db(library_call(engine, lambda c: frame_rows(lists.lists(c))))
         self.send({"count": len(rows), "lists": rows})
 
     async def post(self) -> None:
@@ -234,7 +248,7 @@ class ListsHandler(ApiHandler):
 
         name = _body_str(self.json_body(), "name", 100, required=True) or ""
         engine = self.ctx.engine
-        info = await self.run_db(library_call(lambda: lists.create_list(engine, name)))
+        info = await self.run_db(library_call(engine, lambda c: lists.create_list(c, name)))
         self.send(_jsonable(info), 201)
 
 
@@ -246,14 +260,14 @@ class ListHandler(ApiHandler):
     async def get(self, list_id: str) -> None:
         lid = int_path(list_id, "list_id")
         engine = self.ctx.engine
-        self.send(await self.run_db(library_call(lambda: _list_payload(engine, lid))))
+        self.send(await self.run_db(library_call(engine, lambda c: _list_payload(c, lid))))
 
     async def delete(self, list_id: str) -> None:
         from walmart_lib import lists
 
         lid = int_path(list_id, "list_id")
         engine = self.ctx.engine
-        await self.run_db(library_call(lambda: lists.delete_list(engine, lid)))
+        await self.run_db(library_call(engine, lambda c: lists.delete_list(c, lid)))
         self.send({"deleted": lid})
 
 
@@ -275,12 +289,12 @@ class ListItemsHandler(ApiHandler):
         unit = _body_str(body, "unit", 16)
         engine = self.ctx.engine
 
-        def add() -> Any:
+        def add(conn: Connection) -> Any:
             return lists.add_item(
-                engine, lid, product_id=product_id, text=text, quantity=quantity, unit=unit
+                conn, lid, product_id=product_id, text=text, quantity=quantity, unit=unit
             )
 
-        self.send(_jsonable(await self.run_db(library_call(add))), 201)
+        self.send(_jsonable(await self.run_db(library_call(engine, add))), 201)
 
 
 class ListItemHandler(ApiHandler):
@@ -294,7 +308,7 @@ class ListItemHandler(ApiHandler):
         lid = int_path(list_id, "list_id")
         iid = int_path(item_id, "item_id")
         engine = self.ctx.engine
-        await self.run_db(library_call(lambda: lists.remove_item(engine, lid, iid)))
+        await self.run_db(library_call(engine, lambda c: lists.remove_item(c, lid, iid)))
         self.send({"deleted": iid, "list_id": lid})
 
 
@@ -313,12 +327,12 @@ class ListTotalsHandler(ApiHandler):
             raise ApiError(400, "'fulfillment' must be delivery or pickup", field="fulfillment")
         engine = self.ctx.engine
 
-        def totals() -> Any:
+        def totals(conn: Connection) -> Any:
             return _jsonable(
-                lists.list_totals(engine, lid, store_id=store_id, fulfillment=fulfillment)
+                lists.list_totals(conn, lid, store_id=store_id, fulfillment=fulfillment)
             )
 
-        self.send(await self.run_db(library_call(totals)))
+        self.send(await self.run_db(library_call(engine, totals)))
 
 
 SPENDING_HANDLERS: list[tuple[str, type[ApiHandler]]] = [
