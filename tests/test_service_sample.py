@@ -78,6 +78,23 @@ def test_sample_stores_in_spending(server: ServerProcess) -> None:
         assert city in cities
 
 
+def test_semantic_product_search(server: ServerProcess) -> None:
+    body = server.get(
+        "/api/walmart/products", params={"q": "gv milk", "mode": "semantic", "limit": 3}
+    ).json()
+    assert body["mode"] == "semantic" and body["count"] == 3
+    top = body["products"][0]
+    # "gv" is the Great Value abbreviation; the sample has one Great Value milk.
+    assert top["name"].startswith("Great Value") and "Milk" in top["name"]
+    scores = [p["score"] for p in body["products"]]
+    assert scores == sorted(scores, reverse=True)
+    by_name = server.get("/api/walmart/products", params={"q": "gv milk"}).json()
+    assert by_name["count"] == 0  # the substring search knows no abbreviations
+    bad = server.get("/api/walmart/products", params={"mode": "semantic"})
+    assert bad.status_code == 400 and bad.json()["field"] == "q"
+    assert server.get("/api/walmart/products?mode=magic").json()["field"] == "mode"
+
+
 def _generated(tmp_path: Path, orders: int) -> Path:
     from walmart_lib.ingest.generate import write_dataset
 

@@ -91,6 +91,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                     "most products returned",
                 ),
+                _q(
+                    "mode",
+                    {"type": "string", "enum": ["name", "semantic"], "default": "name"},
+                    "name: the name contains q; semantic: ranked by meaning and spelling",
+                ),
             ],
             "responses": {"200": _json(_OBJ), **_ERR},
         }

@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from walmart_lib.db.state import data_version
 from walmart_lib.service import queries
 from walmart_lib.service.base import ApiError, ApiHandler, int_path, is_loopback
+from walmart_lib.service.cache import cache_key, dumps
 from walmart_lib.service.context import ServiceContext
 from walmart_lib.service.metrics import CONTENT_TYPE
 
@@ -41,6 +43,7 @@ def available_features() -> dict[str, bool]:
         "spending": _module_exists("walmart_lib.spending"),
         "lists": _module_exists("walmart_lib.lists"),
         "import": _module_exists("walmart_lib.ingest.importer"),
+        "semantic_search": _module_exists("walmart_lib.nlp.search"),
         "nlp": _module_exists("walmart_lib.nlp"),
     }
 
@@ -170,18 +173,52 @@ class MetricsHandler(ApiHandler):
 
 
 class ProductsHandler(ApiHandler):
+    """Product search: by name (substring, the default) or by meaning (``mode=semantic``)."""
+
     route = "/api/walmart/products"
 
     async def get(self) -> None:
         q = (self.str_arg("q", MAX_QUERY_CHARS) or "").strip()
         limit = self.int_arg("limit", 20, 1, MAX_LIMIT)
+        mode = self.str_arg("mode", 10, "name") or "name"
+        if mode not in ("name", "semantic") or (
+            mode == "semantic" and not available_features()["semantic_search"]
+        ):
+            modes = "name or semantic" if available_features()["semantic_search"] else "name"
+            raise ApiError(400, f"'mode' must be {modes}", field="mode")
         engine = self.ctx.engine
+        if mode == "semantic":
+            if not q:
+                raise ApiError(400, "semantic search needs some text in 'q'", field="q")
+            await self._semantic(q, limit)
+            return
 
         def compute() -> dict[str, Any]:
             products = queries.search_products(engine, q, limit)
-            return {"q": q, "count": len(products), "products": products}
+            return {"q": q, "mode": mode, "count": len(products), "products": products}
 
         await self.send_cached("products", {"q": q, "limit": limit}, compute)
+
+    async def _semantic(self, q: str, limit: int) -> None:
+        from walmart_lib.nlp import search
+
+        engine = self.ctx.engine
+
+        def compute() -> dict[str, Any]:
+            found = [c.as_dict() for c in search.search_products(q, engine, limit=limit)]
+            return {"q": q, "mode": "semantic", "count": len(found), "products": found}
+
+        # The encoder runs on the NLP thread; the answer is cached like any other.
+        version = await self.run_db(data_version, engine)
+        key = cache_key(version, "products_semantic", {"q": q, "limit": limit})
+        cache = self.ctx.cache
+        text = await self.run_db(cache.get_text, key)
+        cache.stats.record(text is not None)
+        if text is None:
+            payload = await self._loop().run_in_executor(self.ctx.nlp_executor, compute)
+            text = dumps(payload)
+            await self.run_db(cache.set_text, key, text)
+        self.send_text(text)
 
 
 class ProductHandler(ApiHandler):
