@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite starts for real (installed only when missing).
-DEB_PACKAGES := postgresql redis-server prometheus
+DEB_PACKAGES := postgresql redis-server prometheus chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 COV_MIN := 85
 

@@ -17,7 +17,7 @@ __all__ = ["API_CSP", "PAGE_CSP", "SECURITY_HEADERS", "SecurityHeadersTransform"
 
 PAGE_CSP = (
     "default-src 'self'; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
     "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; "
     "font-src 'self' data:; "
