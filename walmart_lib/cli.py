@@ -19,6 +19,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 #: Modules that add command groups (``nlp``, ``serve``, ``deploy``, ...). Append one line each.
 COMMAND_MODULES: list[str] = [
     "walmart_lib.service.commands",
+    "walmart_lib.nlp.commands",
 ]
 
 
