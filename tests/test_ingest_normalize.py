@@ -131,3 +131,30 @@ def test_sizes_agree_with_the_generator_catalogue() -> None:
                 (product.name, (value, unit), (product.size_value, product.size_unit))
             )
     assert len(disagreements) <= len(CATALOGUE) // 50, disagreements
+
+
+@given(
+    st.sampled_from(["Great Value Whole Milk", "Chobani Yogurt", "Dasani Water", "Cheerios"]),
+    st.decimals(min_value="0.5", max_value="500", places=1),
+    st.sampled_from(
+        [
+            ("oz", "oz", 1.0),
+            ("fl oz", "fl oz", 1.0),
+            ("lb", "oz", 16.0),
+            ("Gallon", "fl oz", 128.0),
+            ("ml", "fl oz", 0.033814022702),
+        ]
+    ),
+)
+def test_size_in_name_property(product: str, amount: object, unit: tuple[str, str, float]) -> None:
+    written, canonical, factor = unit
+    value, size_unit = size_of(f"{product}, {amount} {written}")
+    assert size_unit == canonical
+    assert value == pytest.approx(float(str(amount)) * factor, rel=1e-3)
+
+
+@given(st.integers(min_value=2, max_value=48), st.decimals(min_value="1", max_value="40", places=1))
+def test_multipack_size_property(count: int, each: object) -> None:
+    value, unit = size_of(f"Yogurt Cups, {each} oz, {count} Count")
+    assert unit == "oz"
+    assert value == pytest.approx(float(str(each)) * count, rel=1e-3)
