@@ -7,7 +7,6 @@ also drives the dashboards' websockets) never blocks on a query.
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -66,23 +65,14 @@ class ServiceContext:
         with self._lock:
             self.inflight -= 1
 
-    def parser(self) -> Any:
-        """The NLP parser, loaded on first use (call from the NLP thread)."""
-        if self._parser is None:
-            # Imported by name: the NLP package is optional for the rest of the service.
-            self._parser = importlib.import_module("walmart_lib.nlp").load_parser()
-        return self._parser
-
     def nlp_accuracy(self) -> float | None:
-        """Intent accuracy (percent) of the last saved NLP evaluation, if there is one."""
+        """Intent accuracy (percent) saved with the NLP model, when the NLP package exists."""
         try:
-            last_evaluation = importlib.import_module("walmart_lib.nlp").last_evaluation
-        except (ImportError, AttributeError):
+            from walmart_lib.service.routes_nlp import model_accuracy_percent
+
+            return model_accuracy_percent()
+        except ImportError:
             return None
-        result = last_evaluation()
-        if result is None:
-            return None
-        return float(result["accuracy"]) * 100.0
 
 
 def _version_reader(engine: Engine) -> SqliteVersionReader | None:

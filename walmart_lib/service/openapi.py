@@ -320,6 +320,34 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/api/nlp/health": {
+        "get": {
+            "summary": "The NLP model: name, whether it is loaded, number of intents",
+            "responses": {"200": _json(_OBJ), **_ERR},
+        }
+    },
+    "/api/nlp/process": {
+        "post": {
+            "summary": "Parse a request: intent, confidence, entities, linked products",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "text": {"type": "string", "minLength": 1, "maxLength": 1000},
+                                "today": {"type": "string", "format": "date"},
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example-body": {"text": "add 2 gallons of great value milk to my list"},
+            "responses": {"200": _json(_OBJ), **_ERR},
+        }
+    },
 }
 
 _SCHEMAS: dict[str, Any] = {

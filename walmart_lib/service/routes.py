@@ -44,7 +44,7 @@ def available_features() -> dict[str, bool]:
         "lists": _module_exists("walmart_lib.lists"),
         "import": _module_exists("walmart_lib.ingest.importer"),
         "semantic_search": _module_exists("walmart_lib.nlp.search"),
-        "nlp": _module_exists("walmart_lib.nlp"),
+        "nlp": _module_exists("walmart_lib.nlp.parser"),
     }
 
 
@@ -200,12 +200,12 @@ class ProductsHandler(ApiHandler):
         await self.send_cached("products", {"q": q, "limit": limit}, compute)
 
     async def _semantic(self, q: str, limit: int) -> None:
-        from walmart_lib.nlp import search
+        from walmart_lib.nlp.search import search_products
 
         engine = self.ctx.engine
 
         def compute() -> dict[str, Any]:
-            found = [c.as_dict() for c in search.search_products(q, engine, limit=limit)]
+            found = [c.as_dict() for c in search_products(q, engine, limit=limit)]
             return {"q": q, "mode": "semantic", "count": len(found), "products": found}
 
         # The encoder runs on the NLP thread; the answer is cached like any other.
@@ -308,6 +308,10 @@ def mounted_handlers() -> list[tuple[str, type[ApiHandler]]]:
         from walmart_lib.service.routes_analytics import LIST_HANDLERS
 
         handlers.extend(LIST_HANDLERS)
+    if features["nlp"]:
+        from walmart_lib.service.routes_nlp import NLP_HANDLERS
+
+        handlers.extend(NLP_HANDLERS)
     if features["import"]:
         from walmart_lib.service.routes_import import IMPORT_HANDLERS
 

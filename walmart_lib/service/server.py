@@ -163,7 +163,7 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
     from walmart_lib.service.app import create_app
     from walmart_lib.service.auth import WalmartAuthProvider
     from walmart_lib.service.context import build_context
-    from walmart_lib.service.routes import build_routes
+    from walmart_lib.service.routes import available_features, build_routes
     from walmart_lib.service.security import transforms
 
     try:
@@ -212,6 +212,10 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
             aloop.add_signal_handler(sig, _on_signal, sig)
         server.start()
         aloop.run_in_executor(ctx.executor, _warm_cache, ctx)
+        if available_features()["nlp"]:
+            from walmart_lib.service.routes_nlp import load_in_background
+
+            load_in_background(ctx)
         log.info(
             "listening",
             extra={
