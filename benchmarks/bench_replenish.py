@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import Engine
 
 from walmart_lib import replenish
 from walmart_lib.analytics_frames import load_frames
@@ -28,9 +29,9 @@ from walmart_lib.ingest import import_files
 from walmart_lib.ingest.generate import write_dataset
 
 
-def previous_order_baseline(engine: object, last_k: int) -> dict[str, float]:
+def previous_order_baseline(engine: Engine, last_k: int) -> dict[str, float]:
     """Predict each replayed day's products as the previous order day's products."""
-    days = load_frames(engine).purchase_days  # type: ignore[arg-type]
+    days = load_frames(engine).purchase_days
     order_days = days.get_column("date").unique().sort().to_list()
     hits = predicted = actual = 0
     for before, day in zip(order_days[-last_k - 1 : -1], order_days[-last_k:], strict=True):

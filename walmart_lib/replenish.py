@@ -173,7 +173,7 @@ def suggest_from_days(
     *,
     horizon_days: float,
     max_overdue_cycles: float = 1.5,
-    min_confidence: float = 0.0,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     min_purchases: int = 3,
 ) -> pl.DataFrame:
     """The pure core of :func:`suggest_order` over purchase days (no names; ``unit_price`` =
