@@ -307,3 +307,24 @@ def test_sample_list_priced_at_every_store(sample_copy_engine: Engine) -> None:
     assert totals.tax_rate_source == "observed at store"
     assert totals.total == totals.subtotal + totals.tax + totals.delivery_fee
     assert "tofu" in lists.export_markdown(sample_copy_engine, "Staples")
+
+
+def test_writes_through_a_connection(household: Engine) -> None:
+    with household.begin() as conn:  # the caller's transaction: committed by the caller
+        lists.create_list(conn, "In a transaction")
+    with household.connect() as conn:  # no transaction open: the library commits its own
+        lists.create_list(conn, "Autocommitted")
+        from walmart_lib import spending
+
+        spending.set_budget(conn, "all", 100)
+    with household.connect() as conn:
+        conn.begin()
+        lists.create_list(conn, "Rolled back")
+        conn.rollback()
+    assert lists.lists(household).get_column("name").to_list() == [
+        "Autocommitted",
+        "In a transaction",
+    ]
+    from walmart_lib import spending
+
+    assert spending.budgets(household).rows() == [("all", 100.0)]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -27,7 +28,9 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy.orm import Session
 
+from walmart_lib.db.engine import session_scope
 from walmart_lib.db.models import AppMeta, Order, OrderLine, Product, Store
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "latest_prices",
     "latest_prices_for",
     "load_frames",
+    "orm_session",
     "product_row",
     "products_frame",
     "purchase_days",
@@ -731,6 +735,26 @@ def latest_prices_for(bind: Bind, product_ids: Iterable[int] | None = None) -> p
         return latest_prices(purchases_for(bind, product_ids=pids))
     table = (frames or load_frames(bind)).latest_prices
     return table if pids is None else table.filter(pl.col("product_id").is_in(pids))
+
+
+@contextmanager
+def orm_session(bind: Bind) -> Iterator[Session]:
+    """An ORM session on ``bind``: on an engine, one transaction committed at the end (rolled
+    back on error); on a connection, the caller's open transaction (the caller commits), or
+    else its own, committed here."""
+    if isinstance(bind, Engine):
+        with session_scope(bind) as session:
+            yield session
+        return
+    owns = not bind.in_transaction()
+    session = Session(bind=bind)
+    try:
+        yield session
+        session.flush()
+        if owns:
+            session.commit()
+    finally:
+        session.close()
 
 
 def conform(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:

@@ -19,20 +19,25 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from walmart_lib.analytics_frames import Bind, charged_lines, conform, load_frames, purchases
+from walmart_lib.analytics_frames import (
+    Bind,
+    charged_lines,
+    conform,
+    load_frames,
+    orm_session,
+    purchases,
+)
 from walmart_lib.config import get_settings
-from walmart_lib.db import GroceryList, ListItem, Order, Product, Store, session_scope
+from walmart_lib.db import GroceryList, ListItem, Order, Product, Store
 from walmart_lib.pricing import basket_comparison
 
 __all__ = [
@@ -84,22 +89,6 @@ class ListItemInfo:
     text: str
     quantity: float
     unit: str | None
-
-
-@contextmanager
-def _session(bind: Bind) -> Iterator[Session]:
-    """Commits on an engine; on a connection, joins (and leaves to) the caller's transaction."""
-    if isinstance(bind, Engine):
-        with session_scope(bind) as session:
-            yield session
-    else:
-        assert isinstance(bind, Connection)
-        session = Session(bind=bind)
-        try:
-            yield session
-            session.flush()
-        finally:
-            session.close()
 
 
 def _clean_name(name: str) -> str:
@@ -154,7 +143,7 @@ def _name_taken(session: Session, name: str, except_id: int | None = None) -> bo
 def create_list(bind: Bind, name: str) -> ListInfo:
     """A new empty list; ``ValueError`` if the name is empty, too long or already used."""
     cleaned = _clean_name(name)
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         if _name_taken(session, cleaned):
             raise ValueError(f"a list named {cleaned!r} already exists")
         row = GroceryList(name=cleaned)
@@ -166,7 +155,7 @@ def create_list(bind: Bind, name: str) -> ListInfo:
 def rename_list(bind: Bind, ref: ListRef, new_name: str) -> ListInfo:
     """Rename a list (by id or name, case-insensitive)."""
     cleaned = _clean_name(new_name)
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         if _name_taken(session, cleaned, except_id=row.id):
             raise ValueError(f"a list named {cleaned!r} already exists")
@@ -177,13 +166,13 @@ def rename_list(bind: Bind, ref: ListRef, new_name: str) -> ListInfo:
 
 def delete_list(bind: Bind, ref: ListRef) -> None:
     """Delete a list and its items."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         session.delete(_find(session, ref))
 
 
 def get_list(bind: Bind, ref: ListRef) -> ListInfo:
     """A list's id, name and number of items; ``LookupError`` if there is no such list."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         return _info(_find(session, ref))
 
 
@@ -198,7 +187,7 @@ LISTS_SCHEMA: dict[str, Any] = {
 
 def lists(bind: Bind) -> pl.DataFrame:
     """All lists: list_id, name, items, created_at, updated_at; by name."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         rows = [
             (
                 r.id,
@@ -237,7 +226,7 @@ def add_item(
         raise ValueError("an item needs a product_id or some text")
     if len(clean_text) > 300:
         raise ValueError("item text can have at most 300 characters")
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         if product_id is not None:
             name = _product_name(session, product_id)
@@ -273,7 +262,7 @@ def _item(row: GroceryList, item_id: int) -> ListItem:
 
 def remove_item(bind: Bind, ref: ListRef, item_id: int) -> None:
     """Remove one item (by its id) from a list."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         row.items.remove(_item(row, item_id))
 
@@ -281,7 +270,7 @@ def remove_item(bind: Bind, ref: ListRef, item_id: int) -> None:
 def set_quantity(bind: Bind, ref: ListRef, item_id: int, quantity: float) -> ListItemInfo:
     """Set an item's quantity (must be positive; use :func:`remove_item` to drop it)."""
     qty = _check_quantity(quantity)
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         item = _item(_find(session, ref), item_id)
         item.quantity = qty
         session.flush()
@@ -290,7 +279,7 @@ def set_quantity(bind: Bind, ref: ListRef, item_id: int, quantity: float) -> Lis
 
 def clear_list(bind: Bind, ref: ListRef) -> int:
     """Remove every item; returns how many were removed."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         count = len(row.items)
         row.items.clear()
@@ -299,7 +288,7 @@ def clear_list(bind: Bind, ref: ListRef) -> int:
 
 def match_item(bind: Bind, ref: ListRef, item_id: int, product_id: int) -> ListItemInfo:
     """Tie a (free-text) item to a product; merges into that product's item if already listed."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         item = _item(row, item_id)
         _product_name(session, product_id)
@@ -352,7 +341,7 @@ def auto_match(bind: Bind, ref: ListRef, *, min_score: float = 80.0) -> pl.DataF
     keys = [_match_key(n) for n in names]
     ids = products.get_column("product_id").to_list()
     orders = products.get_column("orders").to_list()
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         pending = [(i.id, i.text) for i in row.items if i.product_id is None]
     matched = []
@@ -385,7 +374,7 @@ ITEMS_SCHEMA: dict[str, Any] = {
 
 def list_items(bind: Bind, ref: ListRef) -> pl.DataFrame:
     """A list's items in the order added, with the matched product's name and category."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = _find(session, ref)
         rows = [(i.id, i.product_id, i.text, i.quantity, i.unit) for i in row.items]
     items = pl.DataFrame(
@@ -437,7 +426,7 @@ def effective_tax_rates(bind: Bind) -> pl.DataFrame:
         .group_by(Order.store_id, Store.name)
         .order_by(Order.store_id)
     )
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         rows = session.execute(stmt).all()
     return pl.DataFrame(
         [

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -210,7 +210,6 @@ class PriceStats:
     confidence: float
     per_unit: str | None
     last_price_per_unit: float | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def windows_frame(self) -> pl.DataFrame:
         """The windows as rows: window, observations, mean, min, max, last."""

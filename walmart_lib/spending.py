@@ -14,16 +14,14 @@ data's own today); pass ``today=date.today()`` for the calendar's. Definitions a
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from walmart_lib.analytics_frames import (
     Bind,
@@ -32,9 +30,10 @@ from walmart_lib.analytics_frames import (
     conform,
     latest_date,
     load_frames,
+    orm_session,
     with_names,
 )
-from walmart_lib.db import OVERALL_BUDGET, Budget, session_scope
+from walmart_lib.db import OVERALL_BUDGET, Budget
 from walmart_lib.ingest.taxonomy import CATEGORIES
 
 __all__ = [
@@ -392,22 +391,6 @@ BUDGET_STATUS_SCHEMA: dict[str, Any] = {
 }
 
 
-@contextmanager
-def _session(bind: Bind) -> Iterator[Session]:
-    """A session that commits (engine) or joins the caller's transaction (connection)."""
-    if isinstance(bind, Engine):
-        with session_scope(bind) as session:
-            yield session
-    else:
-        assert isinstance(bind, Connection)
-        session = Session(bind=bind)
-        try:
-            yield session
-            session.flush()
-        finally:
-            session.close()
-
-
 def _check_budget_category(category: str) -> str:
     if category != OVERALL_BUDGET and category not in CATEGORIES:
         raise ValueError(
@@ -431,7 +414,7 @@ def set_budget(bind: Bind, category: str, monthly_limit: Decimal | float | int |
     """Create or change the monthly budget for ``category`` (``"all"`` = overall), in dollars."""
     _check_budget_category(category)
     cents = _to_cents(monthly_limit)
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = session.scalars(select(Budget).where(Budget.category == category)).first()
         if row is None:
             session.add(Budget(category=category, monthly_limit_cents=cents))
@@ -441,7 +424,7 @@ def set_budget(bind: Bind, category: str, monthly_limit: Decimal | float | int |
 
 def delete_budget(bind: Bind, category: str) -> None:
     """Remove a budget; ``LookupError`` if there is none for ``category``."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         row = session.scalars(select(Budget).where(Budget.category == category)).first()
         if row is None:
             raise LookupError(f"no budget for category {category!r}")
@@ -450,7 +433,7 @@ def delete_budget(bind: Bind, category: str) -> None:
 
 def budgets(bind: Bind) -> pl.DataFrame:
     """All budgets: category, monthly_limit (dollars); the overall budget first."""
-    with _session(bind) as session:
+    with orm_session(bind) as session:
         rows = session.execute(select(Budget.category, Budget.monthly_limit_cents)).all()
     frame = pl.DataFrame(
         [(c, cents / 100) for c, cents in rows], schema=BUDGET_SCHEMA, orient="row"
