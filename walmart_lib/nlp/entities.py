@@ -199,6 +199,7 @@ SCAFFOLD = set(
     spend spends spent spending expense expenses expensive costly pricy overpriced
     history historical moved move movement changes changing fluctuate fluctuated stable
     volatile percent percentage inflation went gone come down up trending trend trends
+    cuts cut stocking restocked worth usual regular point sure
     """.split()
 )
 #: Words that may join two content words inside one product phrase.
@@ -425,6 +426,10 @@ def _product(text: str, spans: _Spans, category_spans: list[tuple[int, int]]) ->
     runs: list[list[str]] = []
     cur: list[str] = []
     for i, (tok, content) in enumerate(toks):
+        if content and not cur and i and toks[i - 1][0] == "at":
+            # "at greer": a place (a store the database does not list), not a product.
+            toks[i] = (tok, False)
+            continue
         if content:
             cur.append(tok)
         elif (

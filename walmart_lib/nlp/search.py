@@ -51,6 +51,39 @@ ABBREVIATIONS: dict[str, str] = {
     "evoo": "extra virgin olive oil",
     "pj": "peanut butter and jelly",
 }
+#: Occasions and needs -> the products people mean by them. A small sentence encoder knows
+#: that "breakfast" is food but not which product names are breakfast; this spells it out.
+CONCEPTS: dict[str, str] = {
+    "breakfast": "cereal eggs bacon oatmeal pancake mix waffles bagels",
+    "morning": "cereal eggs coffee oatmeal bagels",
+    "lunch": "sandwich bread deli turkey ham cheese slices soup",
+    "dinner": "chicken beef pasta rice vegetables",
+    "supper": "chicken beef pasta rice vegetables",
+    "snack": "chips crackers cookies popcorn pretzels nuts",
+    "snacks": "chips crackers cookies popcorn pretzels nuts",
+    "party": "chips soda salsa dip cookies",
+    "movie": "popcorn candy chips soda",
+    "sweet": "cookies candy chocolate ice cream",
+    "dessert": "ice cream cookies cake chocolate",
+    "baking": "flour sugar baking soda butter eggs",
+    "bake": "flour sugar baking soda butter eggs",
+    "cleaning": "cleaner wipes bleach dish soap detergent",
+    "clean": "cleaner wipes bleach dish soap detergent",
+    "laundry": "laundry detergent fabric softener",
+    "grill": "burgers hot dogs charcoal steak buns",
+    "bbq": "burgers hot dogs charcoal steak buns",
+    "tacos": "tortillas ground beef shredded cheese salsa",
+    "salad": "lettuce spring mix tomatoes cucumbers dressing",
+    "sandwich": "bread deli turkey ham cheese slices",
+    "healthy": "fruit vegetables yogurt oats",
+    "drink": "water juice soda milk coffee",
+    "baby": "diapers wipes formula baby food",
+    "dog": "dog food dog treats",
+    "cat": "cat food cat litter",
+}
+#: Filler that says nothing about which product ("something for", "some kind of").
+FILLER = {"something", "anything", "stuff", "things", "some", "kind", "sort", "of", "for", "a",
+          "an", "the", "to", "good", "nice", "me", "i", "need", "want", "with"}  # fmt: skip
 #: Weight of meaning vs spelling in the blended score.
 COSINE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4
@@ -76,6 +109,17 @@ def expand_query(text: str) -> str:
     """Lower-case, with store-brand and common abbreviations spelled out."""
     words = re.findall(r"[\w'&%.+-]+", text.lower())
     return " ".join(ABBREVIATIONS.get(w, w) for w in words)
+
+
+def _concept_text(expanded: str) -> str | None:
+    """For a descriptive query ("something for breakfast"), the products it stands for."""
+    words = expanded.split()
+    content = [w for w in words if w not in FILLER]
+    hits = [CONCEPTS[w] for w in content if w in CONCEPTS]
+    # Only when the query is about the occasion, not when it names a product ("dog food").
+    if hits and len(content) <= 2 and all(w in CONCEPTS for w in content):
+        return " ".join(hits)
+    return None
 
 
 class ProductIndex:
@@ -136,18 +180,29 @@ class ProductIndex:
         with self._lock:
             matrix, ids, names = self._matrix, self._ids, self._names
             lower, brands, cats = self._lower, self._brands, self._categories
-        qvec = get_encoder().encode([expanded])[0]
-        cosine = matrix @ qvec
-        # token_set_ratio: every query word present anywhere in the name scores 100.
-        lexical = (
-            process.cdist(
-                [utils.default_process(expanded)],
-                lower,
-                scorer=fuzz.token_set_ratio,
-                dtype=np.float32,
-            )[0]
-            / 100.0
-        )
+        concept = _concept_text(expanded)
+        encoder = get_encoder()
+        if concept is None:
+            cosine = matrix @ encoder.encode([expanded])[0]
+            # token_set_ratio: every query word present anywhere in the name scores 100.
+            lexical = (
+                process.cdist(
+                    [utils.default_process(expanded)],
+                    lower,
+                    scorer=fuzz.token_set_ratio,
+                    dtype=np.float32,
+                )[0]
+                / 100.0
+            )
+        else:
+            # An occasion: score each product by the concept word it matches best.
+            terms = concept.split()
+            cosine = np.max(matrix @ encoder.encode([expanded, *terms]).T, axis=1)
+            lexical = (
+                process.cdist(terms, lower, scorer=fuzz.partial_token_set_ratio, dtype=np.float32)
+                .max(axis=0)
+                / 100.0
+            )
         score = COSINE_WEIGHT * np.clip(cosine, 0.0, 1.0) + LEXICAL_WEIGHT * lexical
         order = np.argsort(-score, kind="stable")[:limit]
         return [
