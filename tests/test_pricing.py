@@ -99,6 +99,63 @@ def test_arrow_read_equals_sqlalchemy_read(
     assert fast.lines.equals(portable.lines) and fast.orders.equals(portable.orders)
 
 
+def test_arrow_read_with_null_leading_columns(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns that start with thousands of NULLs keep their types through the Arrow read."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from walmart_lib.db import Order, OrderLine
+
+    add_stores(sqlite_engine, "Anderson")
+    add_products(sqlite_engine, ("Gala Apples, per lb", "produce", 1.0, "lb"))
+    n = 3000
+    start = datetime(2024, 1, 1, 9)
+    with sqlite_engine.begin() as conn:
+        conn.execute(
+            insert(Order),
+            [
+                {
+                    "id": f"n{i}",
+                    "order_date": start + timedelta(hours=i),
+                    "store_id": 1,
+                    "fulfillment_type": None if i < n - 10 else "DELIVERY",
+                    "source_format": "canonical",
+                    "has_prices": True,
+                }
+                for i in range(n)
+            ],
+        )
+        conn.execute(
+            insert(OrderLine),
+            [
+                {
+                    "order_id": f"n{i}",
+                    "line_no": 1,
+                    "product_id": 1,
+                    "name": "Gala Apples",
+                    "quantity": 1.25,
+                    "unit_price_cents": 150,
+                    "line_total_cents": 188,
+                    "original_price_cents": None if i < n - 10 else 175,
+                    "status": "charged",
+                }
+                for i in range(n)
+            ],
+        )
+    af.clear_cache()
+    assert af._read_arrow(sqlite_engine, [af._orders_select()]) is not None
+    fast = af.load_frames(sqlite_engine)
+    af.clear_cache()
+    monkeypatch.setattr(af, "_read_arrow", lambda bind, stmts: None)
+    portable = af.load_frames(sqlite_engine)
+    assert fast.lines.equals(portable.lines) and fast.orders.equals(portable.orders)
+    assert fast.orders.get_column("fulfillment_type").drop_nulls().to_list() == ["DELIVERY"] * 10
+    assert fast.lines.get_column("original_price").drop_nulls().to_list() == [1.75] * 10
+
+
 def test_two_lines_of_one_product_in_one_order_are_one_purchase(sqlite_engine: Engine) -> None:
     add_stores(sqlite_engine, "Anderson")
     add_products(sqlite_engine, ("Gala Apples, per lb", "produce", 1.0, "lb"))

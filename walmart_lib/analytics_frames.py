@@ -441,6 +441,9 @@ def _read_arrow(bind: Bind, stmts: Sequence[Select]) -> list[pl.DataFrame] | Non
     out = []
     try:
         with adbc.connect(uri) as conn, conn.cursor() as cur:
+            # The driver infers each column's type from its first batch; one batch for the
+            # whole result means a column that starts with NULLs still gets its real type.
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(1 << 30)})
             for stmt in stmts:
                 compiled = stmt.compile(dialect=bind.dialect)
                 params = [compiled.params[k] for k in compiled.positiontup or []]
