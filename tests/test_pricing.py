@@ -592,3 +592,22 @@ def test_sample_stats_changes_stores_baskets(sample_engine: Engine) -> None:
     inflation = pricing.personal_inflation(sample_engine)
     assert inflation.products_compared > 0
     assert inflation.rate_pct == pytest.approx(inflation.items.get_column("contribution").sum())
+
+
+def test_concurrent_cold_callers_share_one_read(
+    household: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    af.clear_cache()
+    reads = []
+    real = af._read_frames
+
+    def counting(bind: Engine, current: tuple[int, int, int, int]) -> af.AnalyticsFrames:
+        reads.append(current)
+        return real(bind, current)
+
+    monkeypatch.setattr(af, "_read_frames", counting)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: af.load_frames(household), range(8)))
+    assert len(reads) == 1 and all(r is results[0] for r in results)

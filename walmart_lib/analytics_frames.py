@@ -379,6 +379,7 @@ class AnalyticsFrames:
 
 _CACHE: weakref.WeakKeyDictionary[Engine, AnalyticsFrames] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+_LOAD_LOCK = threading.Lock()
 
 
 def _engine_of(bind: Bind) -> Engine:
@@ -468,12 +469,28 @@ def _cast_raw(frame: pl.DataFrame, dtypes: dict[str, Any]) -> pl.DataFrame:
 
 
 def load_frames(bind: Bind) -> AnalyticsFrames:
-    """The cached frames for the database's current state, reading it again when it changed."""
+    """The cached frames for the database's current state, reading it again when it changed.
+
+    Concurrent callers that find the cache stale wait for one read instead of each reading
+    the database (a million lines take seconds, and the service calls from several threads).
+    """
     engine = _engine_of(bind)
     current = fingerprint(bind)
     cached = _CACHE.get(engine)
     if cached is not None and cached.fingerprint == current:
         return cached
+    with _LOAD_LOCK:
+        cached = _CACHE.get(engine)
+        if cached is not None and cached.fingerprint == current:
+            return cached
+        frames = _read_frames(bind, current)
+        with _LOCK:
+            _CACHE[engine] = frames
+    return frames
+
+
+def _read_frames(bind: Bind, current: tuple[int, int, int, int]) -> AnalyticsFrames:
+    """Read everything (the fingerprint was taken first, so newer data only causes a re-read)."""
     products = products_frame(bind)
     stores = stores_frame(bind)
     arrow = _read_arrow(bind, [_orders_select(), _lines_select(with_order=False)])
@@ -490,10 +507,7 @@ def load_frames(bind: Bind) -> AnalyticsFrames:
         orders.select("order_id", "order_no", "order_date", "store_id"), on="order_id", how="inner"
     )
     lines = _finish_lines(raw, products)
-    frames = AnalyticsFrames(lines, orders, products, stores, current)
-    with _LOCK:
-        _CACHE[engine] = frames
-    return frames
+    return AnalyticsFrames(lines, orders, products, stores, current)
 
 
 def _cached(bind: Bind) -> AnalyticsFrames | None:
