@@ -213,6 +213,9 @@ def test_list_store_comparison(weekly: Engine) -> None:
     lists.create_list(weekly, "Only text")
     lists.add_item(weekly, "Only text", text="something nice")
     assert lists.list_store_comparison(weekly, "Only text").is_empty()
+    nothing = lists.list_totals(weekly, "Only text")
+    assert nothing.subtotal == 0 and nothing.delivery_fee == 0 and nothing.total == 0
+    assert nothing.needed_for_free_delivery == Decimal("35.00") and nothing.unpriced_items == 1
 
 
 # ---------------------------------------------------------------------------- exports

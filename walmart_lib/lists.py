@@ -516,8 +516,9 @@ def list_totals(
     """Price a list at one store (or at each item's latest price anywhere) with tax and fees.
 
     line total = unit price x quantity, rounded to the cent; tax = subtotal x rate, rounded
-    half up; the delivery fee applies to ``fulfillment="delivery"`` when the subtotal is below
-    the free-delivery threshold (``"pickup"`` has no fee); total = subtotal + tax + fee.
+    half up; the delivery fee applies to ``fulfillment="delivery"`` when the subtotal is above
+    zero and below the free-delivery threshold (``"pickup"`` has no fee); total = subtotal +
+    tax + fee.
     """
     if fulfillment not in ("delivery", "pickup"):
         raise ValueError(f"fulfillment must be 'delivery' or 'pickup', got {fulfillment!r}")
@@ -595,10 +596,11 @@ def list_totals(
     )
     if fee_amount < 0 or threshold < 0:
         raise ValueError("delivery_fee and free_delivery_threshold must not be negative")
+    fee, needed = Decimal("0.00"), Decimal("0.00")
     if fulfillment == "delivery" and subtotal < threshold:
-        fee, needed = fee_amount.quantize(CENT), (threshold - subtotal).quantize(CENT)
-    else:
-        fee, needed = Decimal("0.00"), Decimal("0.00")
+        needed = (threshold - subtotal).quantize(CENT)
+        # Nothing priced yet means nothing to deliver: no fee on an empty basket.
+        fee = fee_amount.quantize(CENT) if subtotal > 0 else Decimal("0.00")
     return ListTotals(
         list_id=info.list_id,
         name=info.name,
