@@ -3,7 +3,8 @@
 Starts its own server (subprocess) on a free 127.0.0.1 port against a temporary SQLite database
 with the bundled sample loaded and the rate limit raised, then runs ``--clients`` concurrent
 keep-alive clients (default 50) for ``--duration`` seconds (default 30) over a mix of
-``/api/walmart/*`` GET routes and, when the server has it, ``POST /api/nlp/process``. The client
+``/api/walmart/*`` GET routes and, when the server has it, ``POST /api/nlp/process``
+(``--nlp-share`` of the requests, default 10%, over 120 distinct texts). The client
 is a minimal asyncio HTTP/1.1 client so the measuring process stays light next to the server on
 a small machine. Both the request loop (duration and a hard cap on requests) and the targets
 (loopback only) are bounded. Prints a final JSON line::
@@ -36,12 +37,36 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_CLIENTS = 200
 MAX_DURATION_S = 300.0
 MAX_REQUESTS = 2_000_000
-NLP_TEXTS = [
-    "how much did I spend on groceries last month",
-    "add 2 gallons of milk to my list",
-    "what is the cheapest store for bananas",
-    "show me deals on cheese",
-    "price history of great value eggs",
+#: Templates x products give 120 distinct texts, so parses are not repeats of a handful.
+NLP_TEMPLATES = [
+    "add {n} {p} to my list",
+    "how much is {p}",
+    "what is the cheapest store for {p}",
+    "show me the price history of {p}",
+    "any deals on {p}",
+    "remove {p} from my list",
+]
+NLP_PRODUCTS = [
+    "milk",
+    "eggs",
+    "bread",
+    "bananas",
+    "cheese",
+    "chicken breast",
+    "rice",
+    "coffee",
+    "great value butter",
+    "marketside salad",
+    "apples",
+    "yogurt",
+    "orange juice",
+    "cereal",
+    "paper towels",
+    "ground beef",
+    "tortillas",
+    "peanut butter",
+    "pasta",
+    "frozen pizza",
 ]
 
 
@@ -127,11 +152,18 @@ def build_mix(base: str) -> list[tuple[str, str, bytes | None]]:
         ]
     if "/api/walmart/deals" in paths:
         mix += [("GET", "/api/walmart/deals", None)]
-    if "/api/nlp/process" in paths:
-        mix += [
-            ("POST", "/api/nlp/process", json.dumps({"text": t}).encode()) for t in NLP_TEXTS
-        ] * 4
     return mix
+
+
+def build_nlp_mix(base: str) -> list[tuple[str, str, bytes | None]]:
+    """The parse requests (empty when the server has no NLP routes)."""
+    if "/api/nlp/process" not in _get_json(base, "/api/openapi.json")["paths"]:
+        return []
+    texts = [
+        t.format(n=i % 4 + 1, p=p)
+        for i, (t, p) in enumerate((t, p) for t in NLP_TEMPLATES for p in NLP_PRODUCTS)
+    ]
+    return [("POST", "/api/nlp/process", json.dumps({"text": t}).encode()) for t in texts]
 
 
 async def _request(
@@ -171,13 +203,17 @@ async def _client(
     latencies: list[float],
     errors: list[int],
     seed: int,
+    nlp_mix: list[tuple[str, str, bytes | None]] | None = None,
+    nlp_share: float = 0.0,
+    nlp_latencies: list[float] | None = None,
 ) -> None:
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.monotonic() < stop_at and budget[0] > 0:
             budget[0] -= 1
-            method, path, body = rng.choice(mix)
+            pool = nlp_mix if nlp_mix and rng.random() < nlp_share else mix
+            method, path, body = rng.choice(pool)
             t0 = time.perf_counter()
             try:
                 status = await _request(reader, writer, f"{host}:{port}", method, path, body)
@@ -186,41 +222,70 @@ async def _client(
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
                 continue
-            latencies.append((time.perf_counter() - t0) * 1000.0)
+            elapsed_ms = (time.perf_counter() - t0) * 1000.0
+            latencies.append(elapsed_ms)
+            if method == "POST" and nlp_latencies is not None:
+                nlp_latencies.append(elapsed_ms)
             if status >= 400:
                 errors[0] += 1
     finally:
         writer.close()
 
 
-async def run_load(base: str, clients: int, duration_s: float) -> dict[str, Any]:
+async def run_load(
+    base: str, clients: int, duration_s: float, nlp_share: float = 0.1
+) -> dict[str, Any]:
     parsed = urlparse(base)
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
     _check_loopback(host)
     mix = build_mix(base)
+    nlp_mix = build_nlp_mix(base)
+    # Parse once so the first clients do not all wait on the model's first run.
+    if nlp_mix:
+        req = urllib.request.Request(
+            base + nlp_mix[0][1], data=nlp_mix[0][2], headers={"Content-Type": "application/json"}
+        )
+        deadline = time.monotonic() + 120
+        while not _get_json(base, "/api/nlp/health")["loaded"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        urllib.request.urlopen(req, timeout=120).read()
     cpu_before = _server_cpu_s(base)
     latencies: list[float] = []
+    nlp_latencies: list[float] = []
     errors = [0]
     budget = [MAX_REQUESTS]
     t0 = time.monotonic()
     stop_at = t0 + duration_s
     await asyncio.gather(
         *(
-            _client(host, port, mix, stop_at, budget, latencies, errors, seed=i)
+            _client(
+                host,
+                port,
+                mix,
+                stop_at,
+                budget,
+                latencies,
+                errors,
+                seed=i,
+                nlp_mix=nlp_mix,
+                nlp_share=nlp_share,
+                nlp_latencies=nlp_latencies,
+            )
             for i in range(clients)
         )
     )
     elapsed = time.monotonic() - t0
     cpu_after = _server_cpu_s(base)
     latencies.sort()
+    nlp_latencies.sort()
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None and latencies:
         cpu_ms = round((cpu_after - cpu_before) * 1000.0 / len(latencies), 3)
 
-    def pct(p: float) -> float:
-        if not latencies:
-            return float("nan")
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2)
+    def pct(p: float, values: list[float] = latencies) -> float | None:
+        if not values:
+            return None
+        return round(values[min(len(values) - 1, int(p * len(values)))], 2)
 
     return {
         "requests": len(latencies),
@@ -232,8 +297,10 @@ async def run_load(base: str, clients: int, duration_s: float) -> dict[str, Any]
         "clients": clients,
         "duration_s": round(elapsed, 1),
         "server_cpu_ms_per_request": cpu_ms,
-        "distinct_requests_in_mix": len(mix),
-        "nlp_in_mix": any(m == "POST" for m, _, _ in mix),
+        "distinct_requests": len(mix) + len(nlp_mix),
+        "nlp_share": nlp_share if nlp_mix else 0.0,
+        "nlp_requests": len(nlp_latencies),
+        "nlp_p95_ms": pct(0.95, nlp_latencies),
     }
 
 
@@ -241,6 +308,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument(
+        "--nlp-share",
+        type=float,
+        default=0.1,
+        help="fraction of requests that are POST /api/nlp/process",
+    )
     parser.add_argument("--url", default=None, help="bench a running loopback server instead")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
@@ -252,7 +325,8 @@ def main() -> None:
         else:
             proc, base = start_server(Path(tmp))
         try:
-            result = asyncio.run(run_load(base, clients, duration))
+            share = max(0.0, min(args.nlp_share, 1.0))
+            result = asyncio.run(run_load(base, clients, duration, share))
         finally:
             if proc is not None:
                 proc.terminate()

@@ -166,6 +166,9 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
     from walmart_lib.service.routes import available_features, build_routes
     from walmart_lib.service.security import transforms
 
+    # The loop thread must get the GIL back quickly from the database and NLP threads: a 1 ms
+    # switch interval (Python's default is 5 ms) keeps API latency low while a parse runs.
+    sys.setswitchinterval(0.001)
     try:
         ctx = build_context(settings)
     except Exception as exc:
