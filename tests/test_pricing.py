@@ -221,6 +221,8 @@ def test_price_history_original_price_and_savings(sqlite_engine: Engine) -> None
 def test_price_history_bad_params_and_empty(household: Engine) -> None:
     with pytest.raises(LookupError, match="no product with id 999"):
         pricing.price_history(household, 999)
+    with pytest.raises(ValueError, match="product_id must be an integer, got 'milk'"):
+        pricing.price_history(household, "milk")  # type: ignore[arg-type]
     with pytest.raises(LookupError, match="no store with id 42"):
         pricing.price_history(household, MILK_GAL, store_id=42)
     never_bought = pricing.price_history(household, AVOCADO)

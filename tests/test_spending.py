@@ -93,6 +93,8 @@ def test_spend_by_month_and_category_with_filters(household: Engine) -> None:
 def test_spend_by_bad_params_and_empty(household: Engine) -> None:
     with pytest.raises(ValueError, match="cannot group spend by 'year'"):
         spending.spend_by(household, "year")
+    with pytest.raises(ValueError, match="dimension name or a list"):
+        spending.spend_by(household, 2025)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at most one period"):
         spending.spend_by(household, ["day", "month"])
     with pytest.raises(ValueError, match="after date_to"):

@@ -584,6 +584,10 @@ def _subset(
 
 def product_row(bind: Bind, product_id: int) -> dict[str, Any]:
     """One product as a dict (:data:`PRODUCT_SCHEMA` keys); ``LookupError`` if unknown."""
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        raise ValueError(f"product_id must be an integer, got {product_id!r}") from None
     frames = _cached(bind)
     if frames is not None:
         rows = frames.products.filter(pl.col("product_id") == int(product_id))

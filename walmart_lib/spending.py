@@ -106,7 +106,12 @@ def _month_end(first: date) -> date:
 
 
 def _dims(by: str | Sequence[str]) -> list[str]:
-    dims = [by] if isinstance(by, str) else list(by)
+    if isinstance(by, str):
+        dims = [by]
+    elif isinstance(by, Sequence):
+        dims = [str(d) for d in by]
+    else:
+        raise ValueError(f"by must be a dimension name or a list of them, got {by!r}")
     if not dims:
         raise ValueError("by must name at least one of: " + ", ".join(DIMENSIONS))
     for d in dims:
