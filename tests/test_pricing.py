@@ -172,6 +172,22 @@ def test_two_lines_of_one_product_in_one_order_are_one_purchase(sqlite_engine: E
     assert change["unit_price"] == pytest.approx(1.40) and change["change"] == 0.05
 
 
+def test_time_order_not_order_id_order(sqlite_engine: Engine) -> None:
+    add_stores(sqlite_engine, "Anderson")
+    add_products(sqlite_engine, ("Bread 20 oz", "bakery & bread", 20.0, "oz"))
+    # Order ids sort the other way round from their dates (in-store ids are 20 digits).
+    add_order(sqlite_engine, "9000", "2025-01-01", 1, [(1, 1, 200)])
+    add_order(sqlite_engine, "10000000000000000001", "2025-02-01", 1, [(1, 1, 210)])
+    add_order(sqlite_engine, "5000", "2025-03-01", 1, [(1, 1, 220)])
+    af.clear_cache()
+    fast = pricing.price_history(sqlite_engine, 1)  # SQL fast path
+    af.load_frames(sqlite_engine)
+    cached = pricing.price_history(sqlite_engine, 1)
+    for history in (fast, cached):
+        assert history.get_column("unit_price").to_list() == [2.00, 2.10, 2.20]
+    assert pricing.price_changes(sqlite_engine).get_column("previous_price").to_list() == [2.10]
+
+
 def test_cache_follows_new_rows(household: Engine) -> None:
     before = af.load_frames(household)
     add_order(household, "o5", "2025-04-20", GREER, [(MILK_GAL, 1, 299)])

@@ -185,6 +185,8 @@ def _lines_select(*, with_order: bool = True) -> Select:
         OrderLine.original_price_cents,
         OrderLine.savings_cents,
     ).where(OrderLine.status == "charged")
+    # In line id order (SQLite's rowid order: free), so a stable sort keeps it within an order.
+    stmt = stmt.order_by(OrderLine.id)
     return stmt.join(Order, Order.id == OrderLine.order_id) if with_order else stmt
 
 
@@ -312,7 +314,10 @@ def _finish_lines(raw: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
         .otherwise(None)
     )
     if "order_no" not in raw.columns:  # the SQL fast path: number the few orders it read
-        raw = raw.with_columns(pl.col("order_id").rank("dense").cast(pl.UInt32).alias("order_no"))
+        new_order = (pl.col("order_id") != pl.col("order_id").shift(1)).fill_null(True)
+        raw = raw.sort("order_date", "order_id", "line_id", maintain_order=True).with_columns(
+            (new_order.cum_sum() - 1).cast(pl.UInt32).alias("order_no")
+        )
     return (
         raw.join(sizes, on="product_id", how="left")
         .with_columns(
@@ -327,7 +332,12 @@ def _finish_lines(raw: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
         .with_columns(per_unit_price.alias("price_per_unit"))
         .select(list(LINE_SCHEMA))
         .cast(LINE_SCHEMA)  # type: ignore[arg-type]
-        .sort("product_id", "order_date", "line_id")
+        # One u64 key (product, order number) sorts twice as fast as three columns; stable, so
+        # lines of one order stay in line id order. Order numbers follow (order date, id).
+        .sort(
+            pl.col("product_id").cast(pl.UInt64) * (1 << 32) + pl.col("order_no").cast(pl.UInt64),
+            maintain_order=True,
+        )
     )
 
 
@@ -532,10 +542,10 @@ def charged_lines(
 ) -> pl.DataFrame:
     """Charged lines (:data:`LINE_SCHEMA`), optionally filtered; dates are inclusive.
 
-    Sorted by product, order date and line id. With a warm cache this filters the cached frame
-    (lazily, reading only ``columns`` when given); without one, a query for a few products runs
-    as a parameterised SQL select on the ``(product_id, order_id)`` index rather than loading
-    every line.
+    Sorted by product, then order (date, id), then line id. With a warm cache this filters the
+    cached frame (lazily, reading only ``columns`` when given); without one, a query for a few
+    products runs as a parameterised SQL select on the ``(product_id, order_id)`` index rather
+    than loading every line.
     """
     start = as_date(date_from, "date_from")
     end = as_date(date_to, "date_to")
