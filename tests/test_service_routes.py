@@ -11,13 +11,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from service_helpers import ServerProcess, seed_small
+from service_helpers import ServerProcess, free_port, seed_small
 
 from walmart_lib.config import REPO_ROOT
 from walmart_lib.db import Product, bump_data_version, make_engine, session_scope
@@ -477,3 +478,47 @@ def test_schemathesis_finds_no_server_error(server: ServerProcess) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "passed" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus (Debian package)")
+def test_real_prometheus_scrapes_the_server(server: ServerProcess, tmp_path: Path) -> None:
+    """A real Prometheus on loopback scrapes /metrics; its query API sees our series."""
+    port = free_port()
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: walmart\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{server.port}']}}]\n"
+    )
+    proc = subprocess.Popen(
+        [
+            "prometheus",
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        api = f"http://127.0.0.1:{port}/api/v1/query"
+        deadline = time.monotonic() + 60
+        found: list[Any] = []
+        while time.monotonic() < deadline and not found:
+            time.sleep(1)
+            try:
+                resp = requests.get(
+                    api,
+                    params={"query": 'walmart_app_response_time_ms_count{route="/api/health"}'},
+                    timeout=5,
+                )
+            except requests.ConnectionError:
+                continue
+            found = resp.json()["data"]["result"]
+        assert found, "Prometheus never stored walmart_app_response_time_ms_count"
+        up = requests.get(api, params={"query": 'up{job="walmart"}'}, timeout=5).json()
+        assert up["data"]["result"][0]["value"][1] == "1"
+    finally:
+        proc.terminate()
+        proc.wait(30)
