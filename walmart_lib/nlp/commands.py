@@ -62,7 +62,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"temperature {report.temperature:.3f}, out-of-scope threshold {report.threshold:.2f}")
     print(
         f"cross-validated in-scope accuracy {report.cv_in_scope_accuracy:.2%}, "
-        f"out-of-scope recall {report.cv_oos_recall:.2%}"
+        f"out-of-scope recall {report.cv_oos_recall:.2%}, "
+        f"unseen-product accuracy {report.cv_novel_product_accuracy:.2%}"
     )
     print(f"wrote {report.out_dir}")
     return 0
