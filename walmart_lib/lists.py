@@ -30,11 +30,10 @@ from sqlalchemy.orm import Session
 
 from walmart_lib.analytics_frames import (
     Bind,
-    charged_lines,
     conform,
     load_frames,
     orm_session,
-    purchases,
+    purchases_for,
 )
 from walmart_lib.config import get_settings
 from walmart_lib.db import GroceryList, ListItem, Order, Product, Store
@@ -329,11 +328,7 @@ def auto_match(bind: Bind, ref: ListRef, *, min_score: float = 80.0) -> pl.DataF
     the matches made (item_id, text, product_id, product_name, score).
     """
     frames = load_frames(bind)
-    counts = (
-        purchases(frames.lines).group_by("product_id").agg(pl.len().alias("orders"))
-        if not frames.lines.is_empty()
-        else pl.DataFrame(schema={"product_id": pl.Int64, "orders": pl.UInt32})
-    )
+    counts = frames.purchases.group_by("product_id").agg(pl.len().alias("orders"))
     products = frames.products.join(counts, on="product_id", how="left").with_columns(
         pl.col("orders").fill_null(0)
     )
@@ -533,7 +528,7 @@ def list_totals(
     info = get_list(bind, ref)
     items = list_items(bind, ref)
     ids = items.get_column("product_id").drop_nulls().to_list()
-    buys = purchases(charged_lines(bind, product_ids=ids)) if ids else None
+    buys = purchases_for(bind, product_ids=ids) if ids else None
     price_cols = ["product_id", "unit_price", "date", "store_id"]
     if buys is not None and not buys.is_empty():
         anywhere = buys.group_by("product_id").agg(pl.col(price_cols[1:]).last())
