@@ -629,3 +629,18 @@ def test_concurrent_cold_callers_share_one_read(
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: af.load_frames(household), range(8)))
     assert len(reads) == 1 and all(r is results[0] for r in results)
+
+
+def test_empty_database_gives_empty_frames_with_schemas(sqlite_engine: Engine) -> None:
+    assert pricing.deals(sqlite_engine).columns == list(pricing.DEALS_SCHEMA)
+    assert pricing.price_changes(sqlite_engine).columns == list(pricing.CHANGES_SCHEMA)
+    assert pricing.store_comparison(sqlite_engine).columns == list(pricing.COMPARISON_SCHEMA)
+    assert pricing.basket_comparison(sqlite_engine).columns == list(pricing.BASKET_SCHEMA)
+    assert pricing.bls_comparison(sqlite_engine).columns == list(pricing.BLS_SCHEMA)
+    for frame in (
+        pricing.deals(sqlite_engine),
+        pricing.price_changes(sqlite_engine),
+        pricing.usual_basket(sqlite_engine),
+        pricing.bls_matches(sqlite_engine),
+    ):
+        assert frame.is_empty()

@@ -240,3 +240,11 @@ def test_sample_spend_matches_stated_subtotals(sample_engine: Engine) -> None:
     assert spending.spend_by(sample_engine, "store").height == 6
     cats = spending.spend_by(sample_engine, ["month", "category"])
     assert cats.get_column("spend").sum() == pytest.approx(summary.spend)
+
+
+def test_empty_database(sqlite_engine: Engine) -> None:
+    assert spending.spend_by(sqlite_engine, "month").is_empty()
+    assert spending.month_over_month(sqlite_engine).is_empty()
+    assert spending.top_products(sqlite_engine).columns == list(spending.TOP_SCHEMA)
+    summary = spending.spending_summary(sqlite_engine)
+    assert (summary.spend, summary.orders, summary.months, summary.date_from) == (0, 0, 0, None)
