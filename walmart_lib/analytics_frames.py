@@ -57,6 +57,7 @@ __all__ = [
     "purchases",
     "purchases_for",
     "stores_frame",
+    "unknown_products",
     "with_names",
 ]
 
@@ -607,6 +608,20 @@ def product_row(bind: Bind, product_id: int) -> dict[str, Any]:
     if rows.is_empty():
         raise LookupError(f"no product with id {product_id}")
     return rows.row(0, named=True)
+
+
+def unknown_products(bind: Bind, product_ids: Iterable[int]) -> list[int]:
+    """The ids in ``product_ids`` that are not products (from the cache when warm)."""
+    wanted = sorted({int(p) for p in product_ids})
+    if not wanted:
+        return []
+    frames = _cached(bind)
+    if frames is not None:
+        known = set(frames.products.get_column("product_id").to_list())
+    else:
+        _names, rows = _execute(bind, select(Product.id).where(Product.id.in_(wanted)))
+        known = {int(r[0]) for r in rows}
+    return [p for p in wanted if p not in known]
 
 
 def with_names(

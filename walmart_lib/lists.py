@@ -40,8 +40,11 @@ from walmart_lib.db import GroceryList, ListItem, Order, Product, Store
 from walmart_lib.pricing import basket_comparison
 
 __all__ = [
+    "AUTO_MATCH_SCHEMA",
     "ITEMS_SCHEMA",
+    "LISTS_SCHEMA",
     "PRICED_SCHEMA",
+    "TAX_RATES_SCHEMA",
     "ListInfo",
     "ListItemInfo",
     "ListTotals",

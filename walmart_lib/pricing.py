@@ -35,13 +35,26 @@ from walmart_lib.analytics_frames import (
     product_row,
     purchases_for,
     stores_frame,
+    unknown_products,
     with_names,
 )
 
 __all__ = [
+    "BASKET_PRICES_SCHEMA",
+    "BASKET_SCHEMA",
     "BLS_MATCHERS",
+    "BLS_MATCH_SCHEMA",
+    "BLS_SCHEMA",
+    "CHANGES_SCHEMA",
+    "COMPARISON_SCHEMA",
+    "DEALS_SCHEMA",
     "DEAL_TIERS",
+    "HISTORY_SCHEMA",
+    "INFLATION_ITEMS_SCHEMA",
     "STABLE_PCT",
+    "STORE_PRICES_SCHEMA",
+    "SUBSTITUTES_SCHEMA",
+    "USUAL_SCHEMA",
     "InflationResult",
     "PriceStats",
     "WindowStats",
@@ -85,10 +98,10 @@ HISTORY_SCHEMA: dict[str, Any] = {
 
 
 def _check_store(bind: Bind, store_id: int | None) -> None:
+    """``LookupError`` unless ``store_id`` is ``None`` or a known store (a tiny SQL read)."""
     if store_id is None:
         return
-    stores = load_frames(bind).stores
-    if stores.filter(pl.col("store_id") == int(store_id)).is_empty():
+    if stores_frame(bind).filter(pl.col("store_id") == int(store_id)).is_empty():
         raise LookupError(f"no store with id {store_id}")
 
 
@@ -115,8 +128,7 @@ def price_history(
     source did not state them). ``LookupError`` for an unknown product or store.
     """
     product_row(bind, product_id)
-    if store_id is not None:
-        _check_store_sql(bind, store_id)
+    _check_store(bind, store_id)
     lines = charged_lines(
         bind,
         product_ids=[product_id],
@@ -127,12 +139,6 @@ def price_history(
     # charged_lines keeps time order (order date, line id) within a product.
     out = with_names(lines.filter(pl.col("unit_price").is_not_null()), bind, products=False)
     return conform(out, HISTORY_SCHEMA)
-
-
-def _check_store_sql(bind: Bind, store_id: int) -> None:
-    stores = stores_frame(bind)
-    if stores.filter(pl.col("store_id") == int(store_id)).is_empty():
-        raise LookupError(f"no store with id {store_id}")
 
 
 STORE_PRICES_SCHEMA: dict[str, Any] = {
@@ -567,10 +573,9 @@ def _basket_items(bind: Bind, items: Mapping[int, float] | Sequence[int] | None)
         {"product_id": list(rows), "quantity": list(rows.values())},
         schema={"product_id": pl.Int64, "quantity": pl.Float64},
     )
-    known = load_frames(bind).products.get_column("product_id")
-    unknown = frame.filter(~pl.col("product_id").is_in(known.implode())).get_column("product_id")
-    if len(unknown):
-        raise LookupError(f"no product with id {', '.join(map(str, unknown.to_list()))}")
+    unknown = unknown_products(bind, rows)
+    if unknown:
+        raise LookupError(f"no product with id {', '.join(map(str, unknown))}")
     return frame
 
 

@@ -40,6 +40,8 @@ __all__ = [
     "BUDGET_SCHEMA",
     "BUDGET_STATUS_SCHEMA",
     "DIMENSIONS",
+    "MOM_VALUE_DTYPES",
+    "TOP_SCHEMA",
     "SpendingSummary",
     "budget_status",
     "budgets",
