@@ -5,7 +5,8 @@ one day are one purchase day): the median gap between consecutive purchase days 
 interval, the last purchase plus that interval is when it is next due. Products bought on at
 least ``min_purchases`` days (default 3, so there are two gaps to take a median of) get a
 cycle. "Running low" = due within N days or overdue. :func:`suggest_order` proposes the
-products due before the household's next usual order, with their usual quantities and latest
+products due before the household's next usual order whose cycle is regular enough
+(confidence at least :data:`DEFAULT_MIN_CONFIDENCE`), with their usual quantities and latest
 prices; :func:`backtest` replays history to measure how good those suggestions are (precision,
 recall, F1 against what was actually bought). "Today" defaults to the newest order's date.
 """
