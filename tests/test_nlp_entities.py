@@ -177,9 +177,10 @@ def test_stores_by_city_name_and_typo() -> None:
     got = extract_entities("is greer cheaper than anderson for meat", TODAY, STORES, "x")
     assert got["store"] == "Greer Supercenter"
     assert "product" not in got  # both store names are explained, "meat" is the category
-    assert extract_entities("spent at Greenville Supercenter", TODAY, STORES, "spending")[
-        "store"
-    ] == "Greenville Supercenter"
+    assert (
+        extract_entities("spent at Greenville Supercenter", TODAY, STORES, "spending")["store"]
+        == "Greenville Supercenter"
+    )
     assert extract_entities("prices in greenvile", TODAY, STORES, "x")["store"] == (
         "Greenville Supercenter"
     )

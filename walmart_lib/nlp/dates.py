@@ -257,7 +257,8 @@ class _Resolver:
             ),
             (
                 re.compile(
-                    _B + r"(?:(?P<which>this|last)\s+)?(?P<season>spring|summer|fall|autumn|winter)"
+                    _B
+                    + r"(?:(?P<which>this|last)\s+)?(?P<season>spring|summer|fall|autumn|winter)"
                     + _E
                 ),
                 self.on_season,
@@ -270,8 +271,7 @@ class _Resolver:
             ),
             (
                 re.compile(
-                    _B + rf"(?:q(?P<q>[1-4])|quarter\s+(?P<q2>[1-4]))(?:\s+(?P<year>{_YEAR}))?"
-                    + _E
+                    _B + rf"(?:q(?P<q>[1-4])|quarter\s+(?P<q2>[1-4]))(?:\s+(?P<year>{_YEAR}))?" + _E
                 ),
                 self.on_quarter,
             ),
@@ -314,7 +314,9 @@ def find_dates(text: str, today: date) -> list[DateMatch]:
             nxt = simple[i + 1]
             if _JOIN.match(lower[cur.end : nxt.start]):
                 start = cur.start - (len(before) - m.start())
-                out.append(DateMatch(start, nxt.end, cur.date_from, max(cur.date_from, nxt.date_to)))
+                out.append(
+                    DateMatch(start, nxt.end, cur.date_from, max(cur.date_from, nxt.date_to))
+                )
                 i += 2
                 continue
         if m := _SINCE.search(before):

@@ -110,7 +110,9 @@ QTY_UNIT_RE = re.compile(
     rf"(?:(?:big|large|small|little|huge|giant|family[- ]size|whole|full)\s+)?"
     rf"(?P<unit>{_UNIT_ALT}){_E}(?:\s+of\b)?"
 )
-PER_UNIT_RE = re.compile(rf"{_B}(?:per|a|an|each|by\s+the)\s+(?P<unit>lb|lbs|pound|oz|ounce|gallon|dozen){_E}")
+PER_UNIT_RE = re.compile(
+    rf"{_B}(?:per|a|an|each|by\s+the)\s+(?P<unit>lb|lbs|pound|oz|ounce|gallon|dozen){_E}"
+)
 QTY_RE = re.compile(rf"{_B}(?P<n>{_DIGITS}|{_WORD_NUM}){_E}")
 TIMES_RE = re.compile(rf"(?:{_B}x\s?(?P<a>\d+){_E})|(?:{_B}(?P<b>\d+)\s?x{_E})")
 OF_THEM_RE = re.compile(rf"{_B}(?P<n>{_DIGITS}|{_WORD_NUM})\s+of\s+(?:them|those|these|the){_E}")
@@ -345,10 +347,10 @@ def _quantity_unit(text: str, spans: _Spans) -> tuple[float | None, str | None]:
             spans.take(m.start(), m.end())
             break
     if qty is None:
-        m = COUPLE_RE.search(text)
-        if m and spans.free(m.start(), m.end()):
-            qty = 2.0 if m["w"] == "couple" else 3.0
-            spans.take(m.start(), m.end())
+        few = COUPLE_RE.search(text)
+        if few and spans.free(few.start(), few.end()):
+            qty = 2.0 if few["w"] == "couple" else 3.0
+            spans.take(few.start(), few.end())
     return qty, unit
 
 

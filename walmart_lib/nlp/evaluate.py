@@ -95,15 +95,18 @@ def evaluate(parser: Parser, examples: Sequence[Example], today: date | None = N
         for start in range(0, len(idx), 256):
             chunk = idx[start : start + 256]
             for i, p in zip(
-                chunk, parser.parse_batch([examples[i].text for i in chunk], today=when), strict=True
+                chunk,
+                parser.parse_batch([examples[i].text for i in chunk], today=when),
+                strict=True,
             ):
                 parses[i] = p
 
     confusion = {a: {b: 0 for b in INTENTS} for a in INTENTS}
     ent: dict[str, list[int]] = {}
     errors: list[dict[str, Any]] = []
-    for ex, p in zip(examples, parses, strict=True):
-        assert p is not None
+    for ex, maybe in zip(examples, parses, strict=True):
+        assert maybe is not None
+        p = maybe
         confusion[ex.intent][p.intent] += 1
         if p.intent != ex.intent:
             errors.append({"text": ex.text, "expected": ex.intent, "got": p.intent})
@@ -116,8 +119,12 @@ def evaluate(parser: Parser, examples: Sequence[Example], today: date | None = N
                 ent[key][1] += 1
                 if not ok:
                     errors.append(
-                        {"text": ex.text, "entity": key, "expected": ex.entities.get(key),
-                         "got": p.entities.get(key)}  # fmt: skip
+                        {
+                            "text": ex.text,
+                            "entity": key,
+                            "expected": ex.entities.get(key),
+                            "got": p.entities.get(key),
+                        }  # fmt: skip
                     )
 
     n = len(examples)

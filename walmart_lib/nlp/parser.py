@@ -107,7 +107,7 @@ class Parser:
             from walmart_lib.db.engine import get_engine
 
             return get_engine()
-        except Exception as exc:  # noqa: BLE001 - parsing works without a database
+        except Exception as exc:
             _log.warning("nlp parser: no database (%s)", type(exc).__name__)
             return None
 
@@ -131,7 +131,7 @@ class Parser:
             found = tuple(StoreRef(name=r.name, city=r.city) for r in rows if r.name)
             self._stores_cache[id(engine)] = (version, found)
             return found
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _log.warning("nlp parser: stores unavailable (%s)", type(exc).__name__)
             return ()
 
@@ -171,7 +171,7 @@ class Parser:
                     logger.log(
                         LogRecord(len(text), parsed.intent, parsed.confidence, round(per_item, 3))
                     )
-            except Exception as exc:  # noqa: BLE001 - never let logging break a parse
+            except Exception as exc:
                 _log.warning("nlp query log unavailable (%s)", type(exc).__name__)
         return out
 

@@ -69,7 +69,7 @@ class QueryLogger:
                     self._thread.start()
 
     def _drain(self) -> list[LogRecord]:
-        rows = []
+        rows: list[LogRecord] = []
         while len(rows) < BATCH:
             try:
                 rows.append(self._queue.get_nowait())
@@ -94,7 +94,7 @@ class QueryLogger:
                     ],
                 )
             self.written += len(rows)
-        except Exception as exc:  # noqa: BLE001 - logging must never break parsing
+        except Exception as exc:
             self.dropped += len(rows)
             _log.warning("nlp query log: %d rows dropped (%s)", len(rows), type(exc).__name__)
 

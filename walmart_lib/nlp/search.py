@@ -199,8 +199,9 @@ class ProductIndex:
             terms = concept.split()
             cosine = np.max(matrix @ encoder.encode([expanded, *terms]).T, axis=1)
             lexical = (
-                process.cdist(terms, lower, scorer=fuzz.partial_token_set_ratio, dtype=np.float32)
-                .max(axis=0)
+                process.cdist(
+                    terms, lower, scorer=fuzz.partial_token_set_ratio, dtype=np.float32
+                ).max(axis=0)
                 / 100.0
             )
         score = COSINE_WEIGHT * np.clip(cosine, 0.0, 1.0) + LEXICAL_WEIGHT * lexical

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from walmart_lib.nlp.data import DATA_DIR, Example, load_training_examples
-from walmart_lib.nlp.entities import NO_PRODUCT_INTENTS, extract_entities
 from walmart_lib.nlp.encoder import EMBEDDING_DIM, MODEL_NAME, get_encoder
+from walmart_lib.nlp.entities import NO_PRODUCT_INTENTS, extract_entities
 from walmart_lib.nlp.features import LEXICAL_DIM, LEXICAL_SCALE, featurize
 from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperature
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
@@ -144,7 +144,9 @@ def augment(
         if not pattern.search(ex.text):
             continue
         for swap in rng.sample([v for v in vocab if v != product], copies):
-            out.append((i, pattern.sub(lambda _m, s=swap: s, ex.text, count=1)))
+            m = pattern.search(ex.text)
+            assert m is not None
+            out.append((i, ex.text[: m.start()] + swap + ex.text[m.end() :]))
     return out
 
 
@@ -212,12 +214,18 @@ def train(
         novel_pred = _apply_threshold(_softmax(novel_logits / temperature), threshold)
         novel_acc = float((novel_pred == y[nsrc]).mean()) if len(nsrc) else 0.0
         results.append(
-            (in_acc + oos_rec + novel_acc, config, temperature, threshold, in_acc, oos_rec, novel_acc)
+            (
+                in_acc + oos_rec + novel_acc,
+                config,
+                temperature,
+                threshold,
+                in_acc,
+                oos_rec,
+                novel_acc,
+            )
         )
 
-    _, config, temperature, threshold, in_acc, oos_rec, novel_acc = max(
-        results, key=lambda r: r[0]
-    )
+    _, config, temperature, threshold, in_acc, oos_rec, novel_acc = max(results, key=lambda r: r[0])
     head = fit_head(
         np.vstack([x, xa]), np.concatenate([y, ya]), config, seed=seed, deep_dim=EMBEDDING_DIM
     )
@@ -250,8 +258,12 @@ def train(
         cv_oos_recall=oos_rec,
         cv_novel_product_accuracy=novel_acc,
         candidates=[
-            {"config": c.as_dict(), "in_scope": round(a, 4), "oos_recall": round(r, 4),
-             "novel_product": round(nv, 4)}  # fmt: skip
+            {
+                "config": c.as_dict(),
+                "in_scope": round(a, 4),
+                "oos_recall": round(r, 4),
+                "novel_product": round(nv, 4),
+            }  # fmt: skip
             for _, c, _, _, a, r, nv in results
         ],
         seconds=time.perf_counter() - start,
