@@ -111,3 +111,35 @@ def test_nlp_metrics(server: ServerProcess) -> None:
     accuracy = [ln for ln in text.splitlines() if ln.startswith("nlp_service_accuracy_percent")]
     saved = json.loads((MODEL_DIR / "head.json").read_text())["cv_in_scope_accuracy"]
     assert float(accuracy[0].split()[-1]) == pytest.approx(saved * 100)
+
+
+def test_worker_functions_in_process(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The worker's functions, called here directly (the server runs them in a subprocess)."""
+    from walmart_lib.service import nlp_worker
+
+    root = tmp_path_factory.mktemp("nlp-worker")
+    url = f"sqlite:///{root / 'w.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALMART_")}
+    env.update(WALMART_DATABASE_URL=url, WALMART_HOME=str(root / "home"))
+    subprocess.run(
+        [sys.executable, "-m", "walmart_lib.cli", "sample", "-q"],
+        env=env,
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    nlp_worker._STATE.clear()
+    assert nlp_worker.worker_ready() is False
+    nlp_worker.init_worker(url, 5.0)
+    assert nlp_worker.worker_ready() is True
+    first, second = nlp_worker.parse_texts(
+        ["add 2 gallons of great value milk to my list", "add milk to my list"], None
+    )
+    assert first["intent"] == "list_add" and first["_latency_ms"] > 0
+    assert "Milk" in first["linked_products"][0]["name"]
+    # The second phrase is "milk": its links are computed once, then cached per data version.
+    assert nlp_worker._links("milk", 0) is nlp_worker._links("milk", 0)
+    found = nlp_worker.semantic_search("gv milk", 2)
+    assert len(found) == 2 and found[0]["name"].startswith("Great Value")
+    nlp_worker._STATE.clear()

@@ -1,8 +1,9 @@
 """The service's shared state: settings, engine, cache, limiter, metrics, credentials, pools.
 
 One :class:`ServiceContext` is built per server process by :func:`build_context` and handed to
-every route handler. Database and model work runs on its thread pools so the Tornado loop (which
-also drives the dashboards' websockets) never blocks on a query.
+every route handler. Database work runs on its thread pool and the NLP model in a worker process
+(``nlp_worker``), so the Tornado loop (which also drives the dashboards' websockets) never
+blocks on a query or a parse.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ class ServiceContext:
     store: CredentialStore | None
     cookie_secret: str
     executor: ThreadPoolExecutor
-    nlp_executor: ThreadPoolExecutor
     #: SQLite only: the loop thread's fast data-version reader.
     version_reader: SqliteVersionReader | None = None
     version: str = __version__
     started_at: float = field(default_factory=time.monotonic)
     inflight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _parser: Any = None
+    #: The NLP worker process (``walmart_lib.service.nlp_worker.NlpWorker``), once started.
+    nlp_worker: Any = None
 
     @property
     def auth_enabled(self) -> bool:
@@ -106,8 +107,6 @@ def build_context(settings: Settings) -> ServiceContext:
         store=store,
         cookie_secret=load_cookie_secret(settings.cookie_secret, settings.run_dir),
         executor=ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="walmart-db"),
-        # One thread: the model is used by one request at a time (torch uses the cores itself).
-        nlp_executor=ThreadPoolExecutor(1, thread_name_prefix="walmart-nlp"),
         version_reader=_version_reader(engine),
     )
     holder["ctx"] = ctx

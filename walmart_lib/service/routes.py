@@ -9,6 +9,7 @@ only on the data, and leaves the work to library functions.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from collections.abc import Callable
 from datetime import date
@@ -200,23 +201,20 @@ class ProductsHandler(ApiHandler):
         await self.send_cached("products", {"q": q, "limit": limit}, compute)
 
     async def _semantic(self, q: str, limit: int) -> None:
-        from walmart_lib.nlp.search import search_products
+        from walmart_lib.service.nlp_worker import semantic_search
+        from walmart_lib.service.routes_nlp import get_worker
 
         engine = self.ctx.engine
-
-        def compute() -> dict[str, Any]:
-            found = [c.as_dict() for c in search_products(q, engine, limit=limit)]
-            return {"q": q, "mode": "semantic", "count": len(found), "products": found}
-
-        # The encoder runs on the NLP thread; the answer is cached like any other.
+        # The encoder runs in the NLP worker process; the answer is cached like any other.
         version = await self.run_db(data_version, engine)
         key = cache_key(version, "products_semantic", {"q": q, "limit": limit})
         cache = self.ctx.cache
         text = await self.run_db(cache.get_text, key)
         cache.stats.record(text is not None)
         if text is None:
-            payload = await self._loop().run_in_executor(self.ctx.nlp_executor, compute)
-            text = dumps(payload)
+            future = get_worker(self.ctx).submit(semantic_search, q, limit)
+            found = await asyncio.wrap_future(future)
+            text = dumps({"q": q, "mode": "semantic", "count": len(found), "products": found})
             await self.run_db(cache.set_text, key, text)
         self.send_text(text)
 

@@ -1,11 +1,11 @@
 """NLP routes: ``GET /api/nlp/health`` and ``POST /api/nlp/process`` (``walmart_lib.nlp``).
 
-The parser is created without loading (``load_parser(engine, load=False)``) and loaded on the
-NLP thread right after the server starts, so ``/api/nlp/health`` reports ``loaded: false``
-until the model is in memory and start-up is not held up by it. Parses are batched on their
-own thread (:class:`NlpBatcher`: requests that arrive together share one encoder pass); the
-per-text latency feeds ``nlp_parse_latency_ms``. The ``product`` entity of a parse is linked to
-catalogue products (``link_products``).
+The parser lives in a worker process (:mod:`walmart_lib.service.nlp_worker`) started with the
+server; it loads the model in the background, so ``/api/nlp/health`` reports ``loaded: false``
+until the model is in memory and start-up is not held up by it. Parse requests are batched
+(:class:`NlpBatcher`: requests that arrive together share one encoder pass); the per-text parse
+time feeds ``nlp_parse_latency_ms``. The ``product`` entity of a parse is linked to catalogue
+products (``link_products``).
 """
 
 from __future__ import annotations
@@ -14,48 +14,42 @@ import asyncio
 import json
 import queue
 import threading
-import time
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from walmart_lib.service.base import ApiError, ApiHandler
 from walmart_lib.service.context import ServiceContext
+from walmart_lib.service.nlp_worker import NlpWorker, parse_texts
 
-__all__ = ["NLP_HANDLERS", "NlpBatcher", "load_in_background", "model_accuracy_percent"]
+__all__ = [
+    "NLP_HANDLERS",
+    "NlpBatcher",
+    "get_worker",
+    "load_in_background",
+    "model_accuracy_percent",
+]
 
 MAX_TEXT_CHARS = 1000
-MAX_LINKED = 5
 #: Most parses in one encoder pass.
 MAX_BATCH = 32
 
 
-def get_parser(ctx: ServiceContext) -> Any:
-    """The service's parser (created on first use, model not loaded yet)."""
-    if ctx._parser is None:
-        from walmart_lib.nlp.parser import load_parser
-
-        ctx._parser = load_parser(ctx.engine, load=False)
-    return ctx._parser
+def get_worker(ctx: ServiceContext) -> NlpWorker:
+    """The service's NLP worker process (started on first use)."""
+    with _WORKER_LOCK:
+        if ctx.nlp_worker is None:
+            ctx.nlp_worker = NlpWorker(ctx.settings.database_url, ctx.settings.query_timeout_s)
+        worker: NlpWorker = ctx.nlp_worker
+        return worker
 
 
 def load_in_background(ctx: ServiceContext) -> None:
-    """Load the model and embed the catalogue on the NLP thread (once the server listens)."""
-
-    def load() -> None:
-        import torch
-
-        from walmart_lib.nlp.search import get_product_index
-
-        # One intra-op thread: the other core serves the loop and the database threads, and
-        # on a busy 2-core machine two OpenMP threads made each encode 25x slower (196 ms vs
-        # 7.7 ms measured) by waiting on each other.
-        torch.set_num_threads(1)
-        get_parser(ctx).load()
-        get_product_index(ctx.engine).refresh()
-
-    ctx.nlp_executor.submit(load)
+    """Start the worker process; it loads the model and embeds the catalogue meanwhile."""
+    get_worker(ctx)
+    get_batcher(ctx)
 
 
 def model_accuracy_percent() -> float | None:
@@ -73,9 +67,17 @@ class NlpHealthHandler(ApiHandler):
     route = "/api/nlp/health"
 
     async def get(self) -> None:
-        body = dict(get_parser(self.ctx).health())
-        body["accuracy_percent"] = model_accuracy_percent()
-        self.send(body)
+        from walmart_lib.nlp.encoder import MODEL_NAME
+        from walmart_lib.nlp.intents import INTENTS
+
+        self.send(
+            {
+                "model": MODEL_NAME,
+                "loaded": get_worker(self.ctx).ready,
+                "intents": len(INTENTS),
+                "accuracy_percent": model_accuracy_percent(),
+            }
+        )
 
 
 class NlpProcessHandler(ApiHandler):
@@ -102,19 +104,18 @@ class NlpProcessHandler(ApiHandler):
         batcher = get_batcher(self.ctx)
         try:
             result, latency_ms = await asyncio.wrap_future(batcher.submit(text, today))
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError, BrokenProcessPool) as exc:
             raise ApiError(503, "the NLP model is not available", error="unavailable") from exc
         self.ctx.metrics.nlp_parse_latency_ms.observe(latency_ms)
         self.send(result)
 
 
 class NlpBatcher:
-    """Parses queued requests together: one encoder pass per batch (``parse_batch``).
+    """Parses queued requests together: one encoder pass per batch, in the worker process.
 
     Under concurrent load the encoder's fixed cost is shared by every request waiting, so
-    throughput grows with load instead of the queue. Product links are cached per phrase and
-    data version (the same staples are asked about again and again). Runs on one daemon thread
-    with one torch intra-op thread (see :func:`load_in_background`).
+    throughput grows with load instead of the queue. One daemon thread collects the waiting
+    requests (at most :data:`MAX_BATCH`), hands them to the worker and answers each.
     """
 
     def __init__(self, ctx: ServiceContext, max_batch: int = MAX_BATCH) -> None:
@@ -130,9 +131,6 @@ class NlpBatcher:
         return job.future
 
     def _run(self) -> None:
-        import torch
-
-        torch.set_num_threads(1)
         while True:
             jobs = [self._queue.get()]
             while len(jobs) < self.max_batch:
@@ -148,32 +146,15 @@ class NlpBatcher:
                         job.future.set_exception(RuntimeError(type(exc).__name__))
 
     def _parse(self, jobs: list[_Job]) -> None:
-        parser = get_parser(self.ctx)
         by_day: dict[date | None, list[_Job]] = {}
         for job in jobs:
             by_day.setdefault(job.today, []).append(job)
+        worker = get_worker(self.ctx)
         for today, group in by_day.items():
-            t0 = time.perf_counter()
-            parses = parser.parse_batch([j.text for j in group], today=today)
-            per_item_ms = (time.perf_counter() - t0) * 1000.0 / len(group)
-            for job, parsed in zip(group, parses, strict=True):
-                out = parsed.as_dict()
-                phrase = parsed.entities.get("product")
-                out["linked_products"] = self._links(phrase) if isinstance(phrase, str) else []
-                job.future.set_result((out, per_item_ms))
-
-    def _links(self, phrase: str) -> list[dict[str, Any]]:
-        from walmart_lib.db.state import data_version
-        from walmart_lib.nlp.search import link_products
-        from walmart_lib.service.cache import cache_key
-
-        engine = self.ctx.engine
-        key = cache_key(data_version(engine), "links", [phrase.casefold(), MAX_LINKED])
-        return list(
-            self.ctx.cache.get_or_compute(
-                key, lambda: [c.as_dict() for c in link_products(phrase, engine, MAX_LINKED)]
-            )
-        )
+            results = worker.submit(parse_texts, [j.text for j in group], today).result()
+            for job, item in zip(group, results, strict=True):
+                latency_ms = float(item.pop("_latency_ms"))
+                job.future.set_result((item, latency_ms))
 
 
 @dataclass
@@ -183,6 +164,7 @@ class _Job:
     future: Future[tuple[dict[str, Any], float]]
 
 
+_WORKER_LOCK = threading.Lock()
 _BATCHERS: dict[int, NlpBatcher] = {}
 _BATCHERS_LOCK = threading.Lock()
 

@@ -245,7 +245,8 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
         loop.run_sync(_main)
     finally:
         ctx.executor.shutdown(wait=False, cancel_futures=True)
-        ctx.nlp_executor.shutdown(wait=False, cancel_futures=True)
+        if ctx.nlp_worker is not None:
+            ctx.nlp_worker.shutdown()
     log.info("stopped", extra={"inflight": ctx.inflight})
     print("walmart serve: stopped", file=sys.stderr, flush=True)
     return 0
