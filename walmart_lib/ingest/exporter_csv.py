@@ -14,7 +14,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from walmart_lib.ingest.parsing import digits_only, parse_date, parse_money, parse_quantity
+from walmart_lib.ingest.parsing import (
+    complete_prices,
+    digits_only,
+    parse_date,
+    parse_money,
+    parse_quantity,
+)
 from walmart_lib.ingest.records import ParsedLine, ParsedOrder
 from walmart_lib.ingest.status import line_status
 
@@ -156,9 +162,7 @@ def _items_rows(rows: Iterable[tuple[str, dict[str, str]]], default_tz: str) -> 
                 quantity=quantity,
                 us_item_id=link.group(1) if link else None,
                 line_total_cents=line_total,
-                unit_price_cents=(
-                    round(line_total / quantity) if line_total is not None and quantity else None
-                ),
+                unit_price_cents=complete_prices(None, line_total, quantity)[0],
                 status=line_status(_cell(row, "Delivery Status")),
                 sold_by_weight=unit == "lb",
             )

@@ -465,27 +465,18 @@ class Loader:
         if self.conn.dialect.name == "sqlite":
             # The text form SQLAlchemy's SQLite DateTime type writes and reads back.
             dates = dates.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-        order_rows = orders.select(
-            pl.col("order_id").alias("id"),
-            "display_id",
-            dates.alias("order_date"),
-            "utc_offset_minutes",
-            "store_id",
-            "order_type",
-            "fulfillment_type",
-            "status",
-            "subtotal_cents",
-            "savings_cents",
-            "tax_cents",
-            "fees_cents",
-            "tip_cents",
-            "grand_total_cents",
-            pl.lit(source_format).alias("source_format"),
-            "has_prices",
-            pl.col("order_id")
-            .replace_strict(warnings, default=None, return_dtype=pl.String)
-            .alias("warnings"),
-        ).rows()
+        order_rows = (
+            orders.with_columns(
+                pl.col("order_id").alias("id"),
+                dates.alias("order_date"),
+                pl.lit(source_format).alias("source_format"),
+                pl.col("order_id")
+                .replace_strict(warnings, default=None, return_dtype=pl.String)
+                .alias("warnings"),
+            )
+            .select(list(_ORDER_COLUMNS))
+            .rows()
+        )
         self._executemany(_ORDER_TABLE, _ORDER_COLUMNS, order_rows)
         self.counts.orders_added += len(order_rows)
         self._insert_lines(lines.select(list(_LINE_COLUMNS)).rows())

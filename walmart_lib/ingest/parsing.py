@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "UnitPricing",
+    "complete_prices",
     "digits_only",
     "parse_date",
     "parse_money",
@@ -195,6 +196,17 @@ def parse_date(value: object, default_tz: str = "America/New_York") -> tuple[dat
         parsed = parsed.replace(tzinfo=ZoneInfo(default_tz))
     offset = parsed.utcoffset() or timedelta(0)
     return parsed.replace(tzinfo=None), int(offset.total_seconds() // 60)
+
+
+def complete_prices(
+    unit_price_cents: int | None, line_total_cents: int | None, quantity: float
+) -> tuple[int | None, int | None]:
+    """(unit price, line total) with a missing one derived from the other and the quantity."""
+    if line_total_cents is None and unit_price_cents is not None:
+        line_total_cents = round(unit_price_cents * quantity)
+    if unit_price_cents is None and line_total_cents is not None and quantity > 0:
+        unit_price_cents = round(line_total_cents / quantity)
+    return unit_price_cents, line_total_cents
 
 
 def to_utc(local: datetime, offset_minutes: int) -> datetime:

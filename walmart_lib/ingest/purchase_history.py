@@ -13,6 +13,7 @@ from walmart_lib.ingest.jsontools import Node, PathError, opt_text
 from walmart_lib.ingest.parsing import parse_date, parse_money, parse_quantity
 from walmart_lib.ingest.records import ParsedLine, ParsedOrder
 from walmart_lib.ingest.status import line_status
+from walmart_lib.ingest.walmart_json import read_groups
 
 __all__ = ["FORMAT", "find_orders", "parse_purchase_history"]
 
@@ -65,19 +66,7 @@ def _order(node: Node, default_tz: str) -> ParsedOrder:
         grand_total_cents=grand_total,
         where=node.path,
     )
-    statuses: list[str] = []
-    fulfillment: list[str] = []
-    groups = node.get("groups")
-    for group in groups.items() if groups is not None else ():
-        parts = group.dig("status", "message", "parts")
-        text = " ".join(
-            t for t in (opt_text(p.get("text")) for p in (parts.items() if parts else ())) if t
-        )
-        if text and text not in statuses:
-            statuses.append(text)
-        kind = opt_text(group.get("fulfillmentType"))
-        if kind and kind not in fulfillment:
-            fulfillment.append(kind)
+    for group, text in read_groups(node.get("groups"), result):
         items = group.get("items")
         for item in items.items() if items is not None else ():
             name = item.req("name").text().strip()
@@ -85,8 +74,6 @@ def _order(node: Node, default_tz: str) -> ParsedOrder:
                 raise PathError(item.path + ".name", "product name is empty")
             quantity, _unit = item.req("quantity").convert(parse_quantity)
             result.lines.append(ParsedLine(name=name, quantity=quantity, status=line_status(text)))
-    result.status = "; ".join(statuses) or None
-    result.fulfillment_type = ", ".join(fulfillment) or None
     return result
 
 

@@ -14,7 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from walmart_lib.ingest.jsontools import Node, PathError, opt_text
-from walmart_lib.ingest.parsing import parse_date, parse_money, parse_quantity, parse_unit_pricing
+from walmart_lib.ingest.parsing import (
+    complete_prices,
+    parse_date,
+    parse_money,
+    parse_quantity,
+    parse_unit_pricing,
+)
 from walmart_lib.ingest.records import ParsedLine, ParsedOrder, ParsedStore
 
 __all__ = ["FORMAT", "looks_scraped", "parse_scraped"]
@@ -61,10 +67,7 @@ def _line(item: Node, forced_status: str | None) -> ParsedLine:
     kind = (opt_text(item.get("type")) or "shopped").lower()
     line_total = _money(item, "totalPrice", "price", "currentPrice")
     unit_price = _money(item, "unitPrice")
-    if line_total is None and unit_price is not None:
-        line_total = round(unit_price * quantity)
-    if unit_price is None and line_total is not None and quantity:
-        unit_price = round(line_total / quantity)
+    unit_price, line_total = complete_prices(unit_price, line_total, quantity)
     pricing_node = item.get("unitPricing")
     pricing = opt_text(pricing_node)
     if pricing_node is not None:

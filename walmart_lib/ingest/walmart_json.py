@@ -15,6 +15,7 @@ from typing import Any
 
 from walmart_lib.ingest.jsontools import Node, PathError, opt_text
 from walmart_lib.ingest.parsing import (
+    complete_prices,
     parse_date,
     parse_money,
     parse_quantity,
@@ -23,7 +24,7 @@ from walmart_lib.ingest.parsing import (
 from walmart_lib.ingest.records import ParsedLine, ParsedOrder, ParsedStore
 from walmart_lib.ingest.status import line_status
 
-__all__ = ["FORMAT", "find_order", "parse_order_page"]
+__all__ = ["FORMAT", "find_order", "parse_order_page", "read_groups"]
 
 FORMAT = "walmart-order-json"
 _ITEM_ID_RE = re.compile(r"/ip/(?:[^/?#]+/)?(\d+)")
@@ -47,6 +48,16 @@ def find_order(doc: Any) -> Node | None:
     if "groups_2101" in doc and ("id" in doc or "displayId" in doc):
         return root
     return None
+
+
+def read_groups(groups: Node | None, order: ParsedOrder) -> list[tuple[Node, str | None]]:
+    """An order's groups with their status text; sets the order's status and fulfilment type
+    (the distinct values over its groups)."""
+    pairs = [(g, _status_text(g)) for g in (groups.items() if groups is not None else ())]
+    kinds = [opt_text(g.get("fulfillmentType")) for g, _ in pairs]
+    order.status = "; ".join(dict.fromkeys(t for _, t in pairs if t)) or None
+    order.fulfillment_type = ", ".join(dict.fromkeys(k for k in kinds if k)) or None
+    return pairs
 
 
 def _status_text(group: Node) -> str | None:
@@ -122,10 +133,7 @@ def _line(item: Node, status: str) -> ParsedLine:
         line_total = line_node.convert(parse_money) if line_node else None
         unit_price = unit_node.convert(parse_money) if unit_node else None
         weight_adjusted = bool(price.value.get("weightAdjusted"))
-    if line_total is None and unit_price is not None:
-        line_total = round(unit_price * quantity)
-    if unit_price is None and line_total is not None and quantity > 0:
-        unit_price = round(line_total / quantity)
+    unit_price, line_total = complete_prices(unit_price, line_total, quantity)
     substitution = item.dig("substitution", "originalItem")
     sold_by_weight = opt_text(product.get("salesUnitType")) == "WEIGHT"
     return ParsedLine(
@@ -183,23 +191,13 @@ def parse_order(order: Node, default_tz: str) -> ParsedOrder:
         grand_total_cents=_money(details, "grandTotal"),
         where=order.path,
     )
-    statuses: list[str] = []
-    fulfillment: list[str] = []
-    groups = order.get("groups_2101")
-    for group in groups.items() if groups is not None else ():
-        text = _status_text(group)
-        if text and text not in statuses:
-            statuses.append(text)
-        kind = opt_text(group.get("fulfillmentType"))
-        if kind and kind not in fulfillment:
-            fulfillment.append(kind)
+    groups = read_groups(order.get("groups_2101"), result)
+    for group, text in groups:
         if result.store is None:
             result.store = _store(group)
         status = line_status(text)
         for item in _group_items(group):
             result.lines.append(_line(item, status))
-    result.status = "; ".join(statuses) or None
-    result.fulfillment_type = ", ".join(fulfillment) or None
     return result
 
 
