@@ -3,7 +3,8 @@
 ``train()`` embeds every training utterance once, then runs a stratified k-fold over a few head
 configurations. The out-of-fold predictions (each utterance scored by a head that never saw it)
 choose the configuration, fit the softmax temperature, and choose the out-of-scope threshold
-that maximises the mean of in-scope accuracy and out-of-scope recall; a third figure scores
+that maximises the mean of in-scope accuracy and out-of-scope recall (near-ties go to the
+higher out-of-scope recall); a third figure scores
 the same folds on copies of the utterances with products the training never contains. Own
 utterances are also augmented with swapped-in products. The chosen configuration is
 then refitted on all the data and written to ``walmart_lib/nlp/model/`` with its figures. Same
@@ -93,14 +94,24 @@ def _apply_threshold(proba: np.ndarray, threshold: float) -> np.ndarray:
     return pred
 
 
+#: Thresholds whose out-of-fold mean is this close to the best count as equally good; among
+#: them the one with the highest out-of-scope recall wins, because "I can't help with that" is
+#: a cheaper mistake than acting on a misread request (putting "pick up kids" on the list).
+THRESHOLD_TOLERANCE = 0.001
+
+
+def threshold_curve(proba: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float]]:
+    """(threshold, in-scope accuracy, OOS recall) for thresholds 0.00-0.95."""
+    grid = [0.0, *[float(t) for t in np.round(np.arange(0.05, 0.96, 0.01), 2)]]
+    return [(t, *_scores(_apply_threshold(proba, t), y)) for t in grid]
+
+
 def choose_threshold(proba: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """(threshold, in-scope accuracy, OOS recall) maximising their mean; ties -> lower."""
-    best = (0.0, *_scores(_apply_threshold(proba, 0.0), y))
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        in_acc, oos_rec = _scores(_apply_threshold(proba, float(t)), y)
-        if (in_acc + oos_rec) > (best[1] + best[2]) + 1e-12:
-            best = (float(t), in_acc, oos_rec)
-    return best
+    """(threshold, in-scope accuracy, OOS recall): best mean, near-ties to higher OOS recall."""
+    curve = threshold_curve(proba, y)
+    best_mean = max((a + r) / 2 for _, a, r in curve)
+    near = [c for c in curve if (c[1] + c[2]) / 2 >= best_mean - THRESHOLD_TOLERANCE]
+    return max(near, key=lambda c: (c[2], -c[0]))
 
 
 def product_vocabularies(seed: int) -> tuple[list[str], list[str]]:
@@ -191,7 +202,7 @@ def train(
     xn, nsrc = embed(novel)
     fold = _folds(y, FOLDS, seed)
 
-    results = []
+    results: list[dict[str, Any]] = []
     for config in CANDIDATES:
         logits = np.zeros((len(y), len(INTENTS)), dtype=np.float64)
         novel_logits = np.zeros((len(nsrc), len(INTENTS)), dtype=np.float64)
@@ -210,22 +221,29 @@ def train(
             mine = fold[nsrc] == k
             novel_logits[mine] = head.logits(xn[mine])
         temperature = fit_temperature(logits, y)
-        threshold, in_acc, oos_rec = choose_threshold(_softmax(logits / temperature), y)
+        proba = _softmax(logits / temperature)
+        threshold, in_acc, oos_rec = choose_threshold(proba, y)
+        curve = threshold_curve(proba, y)
         novel_pred = _apply_threshold(_softmax(novel_logits / temperature), threshold)
         novel_acc = float((novel_pred == y[nsrc]).mean()) if len(nsrc) else 0.0
         results.append(
-            (
-                in_acc + oos_rec + novel_acc,
-                config,
-                temperature,
-                threshold,
-                in_acc,
-                oos_rec,
-                novel_acc,
-            )
+            {
+                "score": in_acc + oos_rec + novel_acc,
+                "config": config,
+                "temperature": temperature,
+                "threshold": threshold,
+                "in_scope": in_acc,
+                "oos_recall": oos_rec,
+                "novel_product": novel_acc,
+                "curve": curve,
+            }
         )
 
-    _, config, temperature, threshold, in_acc, oos_rec, novel_acc = max(results, key=lambda r: r[0])
+    best = max(results, key=lambda r: float(r["score"]))
+    config, curve = best["config"], best["curve"]
+    temperature, threshold = float(best["temperature"]), float(best["threshold"])
+    in_acc, oos_rec = float(best["in_scope"]), float(best["oos_recall"])
+    novel_acc = float(best["novel_product"])
     head = fit_head(
         np.vstack([x, xa]), np.concatenate([y, ya]), config, seed=seed, deep_dim=EMBEDDING_DIM
     )
@@ -245,6 +263,10 @@ def train(
             "cv_in_scope_accuracy": round(in_acc, 4),
             "cv_oos_recall": round(oos_rec, 4),
             "cv_novel_product_accuracy": round(novel_acc, 4),
+            # Out-of-fold trade-off, every 5 points: [threshold, in-scope accuracy, OOS recall].
+            "cv_threshold_curve": [
+                [t, round(a, 4), round(r, 4)] for t, a, r in curve if round(t * 100) % 5 == 0
+            ],
         }
     )
     head.save(out_dir)
@@ -259,12 +281,12 @@ def train(
         cv_novel_product_accuracy=novel_acc,
         candidates=[
             {
-                "config": c.as_dict(),
-                "in_scope": round(a, 4),
-                "oos_recall": round(r, 4),
-                "novel_product": round(nv, 4),
-            }  # fmt: skip
-            for _, c, _, _, a, r, nv in results
+                "config": r["config"].as_dict(),
+                "in_scope": round(r["in_scope"], 4),
+                "oos_recall": round(r["oos_recall"], 4),
+                "novel_product": round(r["novel_product"], 4),
+            }
+            for r in results
         ],
         seconds=time.perf_counter() - start,
         out_dir=out_dir,
