@@ -126,6 +126,10 @@ class ApiHandler(RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         apply_security_headers(self, API_CSP)
+        # Also after send_error() clears the headers (the first call precedes initialize()).
+        request_id = getattr(self, "request_id", None)
+        if request_id:
+            self.set_header("X-Request-Id", request_id)
 
     # -- pipeline ----------------------------------------------------------------------
     async def prepare(self) -> None:
