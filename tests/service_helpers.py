@@ -76,13 +76,11 @@ class ServerProcess:
     def _start(self, timeout_s: float) -> ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [*_coverage_prefix(), "-m", "walmart_lib.cli", "serve", "--port", str(self.port)]
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=open(self.home / "stdout.txt", "wb"),
-            stderr=open(self.home / "stderr.txt", "wb"),
-        )
+        with (
+            open(self.home / "stdout.txt", "wb") as out,
+            open(self.home / "stderr.txt", "wb") as err,
+        ):
+            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=err)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -99,3 +99,32 @@ class TestMetricsTokenMode(_Base):
         headers = {"X-Real-Ip": "192.0.2.7", "Authorization": f"Bearer {self.token}"}
         assert self.fetch("/metrics", headers=headers).code == 200
         assert self.fetch("/metrics", headers={"X-Real-Ip": "192.0.2.7"}).code == 401
+
+
+class TestLoginRateLimit(AsyncHTTPTestCase):
+    def get_app(self) -> Application:
+        from walmart_lib.service.auth import WalmartAuthProvider
+        from walmart_lib.service.ratelimit import MemoryRateLimiter
+
+        store = CredentialStore(Path(self.tmp_path) / "auth.json")
+        store.add_user("alice", "a long password")
+        provider = WalmartAuthProvider(store, MemoryRateLimiter(2))
+        return Application(provider.endpoints, cookie_secret="x" * 32)
+
+    def test_password_guesses_are_limited(self) -> None:
+        form = self.fetch("/login")
+        cookie = form.headers["Set-Cookie"].split(";")[0]
+        xsrf = cookie.split("=", 1)[1]
+        codes = []
+        for _ in range(3):
+            resp = self.fetch(
+                "/login",
+                method="POST",
+                headers={"Cookie": cookie},
+                body=f"username=alice&password=wrong-guess&_xsrf={xsrf}",
+                follow_redirects=False,
+            )
+            codes.append(resp.code)
+        assert codes == [401, 401, 429]
+        assert 1 <= int(resp.headers["Retry-After"]) <= 60
+        assert b"Too many attempts" in resp.body

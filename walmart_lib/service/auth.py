@@ -241,7 +241,7 @@ margin:.6rem 0}}input{{width:100%;padding:.4rem}}.err{{color:#b00}}</style></hea
 </label><button type="submit">Sign in</button></form></body></html>"""
 
 
-def _login_handler(store: CredentialStore) -> type[RequestHandler]:
+def _login_handler(store: CredentialStore, limiter: Any = None) -> type[RequestHandler]:
     class LoginHandler(RequestHandler):
         """GET: the login form; POST: check the password, set the signed session cookie."""
 
@@ -262,6 +262,14 @@ def _login_handler(store: CredentialStore) -> type[RequestHandler]:
 
         def post(self) -> None:
             self.check_xsrf_cookie()
+            if limiter is not None:
+                # Password guesses count against the client's /api/* budget.
+                decision = limiter.hit(self.request.remote_ip or "unknown")
+                if not decision.allowed:
+                    self.set_status(429)
+                    self.set_header("Retry-After", str(decision.retry_after_s))
+                    self._page("Too many attempts; try again in a minute.")
+                    return
             name = self.get_body_argument("username", "")
             password = self.get_body_argument("password", "")
             if not name or not password or not store.check_password(name, password):
@@ -290,8 +298,9 @@ class _LogoutHandler(RequestHandler):
 class WalmartAuthProvider(AuthProvider):
     """Bokeh auth for the dashboard pages: signed session cookie set by ``/login``."""
 
-    def __init__(self, store: CredentialStore) -> None:
+    def __init__(self, store: CredentialStore, limiter: Any = None) -> None:
         self._store = store
+        self._limiter = limiter
         super().__init__()
 
     @property
@@ -305,7 +314,7 @@ class WalmartAuthProvider(AuthProvider):
 
     @property
     def login_handler(self) -> type[RequestHandler]:
-        return _login_handler(self._store)
+        return _login_handler(self._store, self._limiter)
 
     @property
     def logout_url(self) -> str:

@@ -176,7 +176,7 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
 
     kwargs: dict[str, Any] = {}
     if ctx.store is not None:
-        kwargs["auth_provider"] = WalmartAuthProvider(ctx.store)
+        kwargs["auth_provider"] = WalmartAuthProvider(ctx.store, ctx.limiter)
     origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     engine = ctx.engine
     loop = IOLoop.current()
