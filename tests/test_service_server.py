@@ -52,6 +52,19 @@ def test_auth_file_without_users_refused(tmp_path: Path) -> None:
     assert result.returncode == 2 and "has no users yet" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WALMART_METRICS_ACCESS", "everyone", "WALMART_METRICS_ACCESS must be"),
+        ("WALMART_RATE_LIMIT", "0", "WALMART_RATE_LIMIT must be"),
+        ("WALMART_QUERY_TIMEOUT_S", "0", "WALMART_QUERY_TIMEOUT_S must be"),
+    ],
+)
+def test_bad_settings_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
+    result = serve(tmp_path, "--port", str(free_port()), env={name: value})
+    assert result.returncode == 2 and message in result.stderr
+
+
 def test_busy_port_refused_and_other_process_untouched(tmp_path: Path) -> None:
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))

@@ -92,6 +92,8 @@ class Settings:
     cookie_secret: str | None = None
     #: Service: who may read /metrics: "loopback" (loopback clients, or a token) or "token".
     metrics_access: str = "loopback"
+    #: Service: extra host[:port] values browsers may open the dashboards' websocket from.
+    websocket_origins: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -127,5 +129,8 @@ def get_settings() -> Settings:
         free_delivery_threshold=_env_decimal("WALMART_FREE_DELIVERY_THRESHOLD", "35.00"),
         cookie_secret=_env("WALMART_COOKIE_SECRET"),
         metrics_access=_env("WALMART_METRICS_ACCESS", "loopback") or "loopback",
+        websocket_origins=tuple(
+            o.strip() for o in (_env("WALMART_WEBSOCKET_ORIGIN") or "").split(",") if o.strip()
+        ),
         extra={k: v for k, v in os.environ.items() if k.startswith("WALMART_")},
     )

@@ -27,6 +27,7 @@ __all__ = [
     "ServeError",
     "check_host",
     "check_port_free",
+    "check_settings",
     "pid_file_path",
     "run_server",
 ]
@@ -67,6 +68,18 @@ def check_host(host: str, settings: Settings) -> None:
             "auth is off. Set WALMART_AUTH to a credentials file (see `walmart user add`) "
             "or serve on 127.0.0.1."
         )
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings the server would misread."""
+    if settings.metrics_access not in ("loopback", "token"):
+        raise ServeError(
+            f"WALMART_METRICS_ACCESS must be 'loopback' or 'token', not {settings.metrics_access!r}"
+        )
+    if settings.rate_limit_per_minute < 1:
+        raise ServeError("WALMART_RATE_LIMIT must be at least 1 request per minute")
+    if settings.query_timeout_s <= 0:
+        raise ServeError("WALMART_QUERY_TIMEOUT_S must be above 0")
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -142,6 +155,7 @@ def _warm_cache(ctx: Any) -> None:
 
 def run_server(settings: Settings, host: str, port: int) -> int:
     """Serve until SIGTERM/SIGINT; returns the exit code."""
+    check_settings(settings)
     check_host(host, settings)
     check_port_free(host, port)
 
@@ -178,6 +192,7 @@ def _serve(settings: Settings, host: str, port: int, log_path: Path) -> int:
     if ctx.store is not None:
         kwargs["auth_provider"] = WalmartAuthProvider(ctx.store, ctx.limiter)
     origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    origins += list(settings.websocket_origins)
     engine = ctx.engine
     loop = IOLoop.current()
     try:
