@@ -27,7 +27,7 @@ from walmart_lib.service.version import SqliteVersionReader
 
 __all__ = ["ServiceContext", "build_context"]
 
-#: Threads for database queries (SQLite and PostgreSQL both release the GIL while waiting).
+#: Threads for database queries (SQLite and PostgreSQL release the GIL while they work).
 DB_WORKERS = 8
 
 

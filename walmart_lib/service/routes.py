@@ -24,7 +24,15 @@ from walmart_lib.service.cache import cache_key, dumps
 from walmart_lib.service.context import ServiceContext
 from walmart_lib.service.metrics import CONTENT_TYPE
 
-__all__ = ["available_features", "build_routes"]
+__all__ = [
+    "CORE_HANDLERS",
+    "available_features",
+    "build_routes",
+    "counts_entry",
+    "mounted_handlers",
+    "orders_entry",
+    "overview_entries",
+]
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 200

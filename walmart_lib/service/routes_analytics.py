@@ -19,7 +19,15 @@ from sqlalchemy import Connection, Engine
 
 from walmart_lib.service.base import ApiError, ApiHandler, int_path
 
-__all__ = ["ANALYTICS_HANDLERS", "LIST_HANDLERS", "SPENDING_HANDLERS", "frame_rows"]
+__all__ = [
+    "ANALYTICS_HANDLERS",
+    "LIST_HANDLERS",
+    "SPENDING_HANDLERS",
+    "deals_entry",
+    "frame_rows",
+    "library_call",
+    "spending_entry",
+]
 
 T = TypeVar("T")
 
