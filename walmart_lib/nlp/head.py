@@ -1,7 +1,8 @@
 """The intent classifier head: a small torch network over sentence embeddings, stored as numpy.
 
 The head is "wide and deep": a one-hidden-layer network over the 384-d sentence embedding plus a
-linear map over the hashed word indicators (``walmart_lib.nlp.features``), summed into logits.
+linear map over the word indicators of its :class:`~walmart_lib.nlp.features.Lexicon`
+(``walmart_lib.nlp.features``), summed into logits.
 Training (:func:`fit_head`) is full-batch AdamW with class weights that
 stop the large out-of-scope class drowning the small in-scope ones; it is seeded and runs on one
 thread so the same data gives the same weights. Inference needs no torch: the weights are saved
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from walmart_lib.nlp.features import Lexicon
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
 
 __all__ = ["HeadConfig", "IntentHead", "fit_head", "fit_temperature"]
@@ -48,6 +50,7 @@ class IntentHead:
     temperature: float = 1.0
     threshold: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon([]))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw scores for rows of ``featurize()`` output (embedding first, lexical after)."""
@@ -95,6 +98,7 @@ class IntentHead:
             **self.meta,
         }
         (directory / "head.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        self.lexicon.save(directory / "lexicon.json")
 
     @classmethod
     def load(cls, directory: Path) -> IntentHead:
@@ -110,6 +114,7 @@ class IntentHead:
             temperature=float(meta.pop("temperature")),
             threshold=float(meta.pop("threshold")),
             meta=meta,
+            lexicon=Lexicon.load(directory / "lexicon.json"),
         )
 
 

@@ -153,7 +153,9 @@ class Parser:
             batch = [clipped[i] for i in readable]
             emb = get_encoder(self._quantize).encode(batch)
             for i, verdict in zip(
-                readable, head.decide(head.predict_proba(featurize(batch, emb))), strict=True
+                readable,
+                head.decide(head.predict_proba(featurize(batch, emb, head.lexicon))),
+                strict=True,
             ):
                 decided[i] = verdict
         engine = self.engine()

@@ -26,7 +26,7 @@ import numpy as np
 from walmart_lib.nlp.data import DATA_DIR, Example, load_training_examples
 from walmart_lib.nlp.encoder import EMBEDDING_DIM, MODEL_NAME, get_encoder
 from walmart_lib.nlp.entities import NO_PRODUCT_INTENTS, extract_entities
-from walmart_lib.nlp.features import LEXICAL_DIM, LEXICAL_SCALE, featurize
+from walmart_lib.nlp.features import LEXICAL_SCALE, MIN_COUNT, Lexicon, featurize
 from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperature
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
 
@@ -189,18 +189,28 @@ def train(
     # One copy per row with a product the head never sees: how it does on unseen products.
     novel = augment(examples, seed + 1, 1, valid_vocab)
     encoder = get_encoder(quantize)
-    x = featurize(texts, encoder.encode(texts))
+    emb = encoder.encode(texts)
     y = np.array([INTENTS.index(ex.intent) for ex in examples], dtype=np.int64)
-
-    def embed(pairs: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
-        batch = [text for _, text in pairs]
-        feats = featurize(batch, encoder.encode(batch)).reshape(len(pairs), x.shape[1])
-        return feats, np.array([i for i, _ in pairs], dtype=np.int64)
-
-    xa, src = embed(extra)
+    extra_texts, novel_texts = [t for _, t in extra], [t for _, t in novel]
+    emb_extra = encoder.encode(extra_texts).reshape(len(extra), emb.shape[1])
+    emb_novel = encoder.encode(novel_texts).reshape(len(novel), emb.shape[1])
+    src = np.array([i for i, _ in extra], dtype=np.int64)
+    nsrc = np.array([i for i, _ in novel], dtype=np.int64)
     ya = y[src] if len(src) else np.zeros(0, dtype=np.int64)
-    xn, nsrc = embed(novel)
     fold = _folds(y, FOLDS, seed)
+
+    def inputs(lexicon: Lexicon, rows: np.ndarray, extra_rows: np.ndarray) -> np.ndarray:
+        """Features of the chosen original rows followed by the chosen augmented rows."""
+        return np.vstack(
+            [
+                featurize([texts[i] for i in np.flatnonzero(rows)], emb[rows], lexicon),
+                featurize(
+                    [extra_texts[i] for i in np.flatnonzero(extra_rows)],
+                    emb_extra[extra_rows],
+                    lexicon,
+                ).reshape(int(extra_rows.sum()), EMBEDDING_DIM + lexicon.dim),
+            ]
+        )
 
     results: list[dict[str, Any]] = []
     for config in CANDIDATES:
@@ -208,18 +218,27 @@ def train(
         novel_logits = np.zeros((len(nsrc), len(INTENTS)), dtype=np.float64)
         for k in range(FOLDS):
             tr, te = fold != k, fold == k
-            # Augmented copies follow their source row, so no fold scores a copy of its own.
+            # Augmented copies follow their source row, so no fold scores a copy of its own;
+            # the lexicon is built from the training rows only.
             tra = fold[src] != k if len(src) else np.zeros(0, dtype=bool)
+            lexicon = Lexicon.build([texts[i] for i in np.flatnonzero(tr)])
             head = fit_head(
-                np.vstack([x[tr], xa[tra]]),
+                inputs(lexicon, tr, tra),
                 np.concatenate([y[tr], ya[tra]]),
                 config,
                 seed=seed,
                 deep_dim=EMBEDDING_DIM,
             )
-            logits[te] = head.logits(x[te])
+            logits[te] = head.logits(
+                featurize([texts[i] for i in np.flatnonzero(te)], emb[te], lexicon)
+            )
             mine = fold[nsrc] == k
-            novel_logits[mine] = head.logits(xn[mine])
+            if mine.any():
+                novel_logits[mine] = head.logits(
+                    featurize(
+                        [novel_texts[i] for i in np.flatnonzero(mine)], emb_novel[mine], lexicon
+                    )
+                )
         temperature = fit_temperature(logits, y)
         proba = _softmax(logits / temperature)
         threshold, in_acc, oos_rec = choose_threshold(proba, y)
@@ -244,9 +263,16 @@ def train(
     temperature, threshold = float(best["temperature"]), float(best["threshold"])
     in_acc, oos_rec = float(best["in_scope"]), float(best["oos_recall"])
     novel_acc = float(best["novel_product"])
+    lexicon = Lexicon.build(texts)
+    everything = np.ones(len(y), dtype=bool)
     head = fit_head(
-        np.vstack([x, xa]), np.concatenate([y, ya]), config, seed=seed, deep_dim=EMBEDDING_DIM
+        inputs(lexicon, everything, np.ones(len(src), dtype=bool)),
+        np.concatenate([y, ya]),
+        config,
+        seed=seed,
+        deep_dim=EMBEDDING_DIM,
     )
+    head.lexicon = lexicon
     head.temperature, head.threshold = temperature, threshold
     per_intent = {label: int((y == i).sum()) for i, label in enumerate(INTENTS)}
     head.meta.update(
@@ -254,7 +280,8 @@ def train(
             "encoder": MODEL_NAME,
             "quantized": quantize,
             "seed": seed,
-            "lexical_dim": LEXICAL_DIM,
+            "lexicon_grams": lexicon.dim,
+            "lexicon_min_count": MIN_COUNT,
             "lexical_scale": LEXICAL_SCALE,
             "examples": len(examples),
             "augmented": len(extra),
