@@ -86,23 +86,8 @@ def test_sql_fast_path_equals_cached_frame(household: Engine) -> None:
     assert fast.get_column("unit_price").to_list() == [4.00, 3.50, 3.00]
 
 
-def test_arrow_read_equals_sqlalchemy_read(
-    household: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    af.clear_cache()
-    assert af._read_arrow(household, [af._orders_select()]) is not None  # ADBC is installed
-    fast = af.load_frames(household)
-    af.clear_cache()
-    monkeypatch.setattr(af, "_read_arrow", lambda bind, stmts: None)
-    portable = af.load_frames(household)
-    assert fast is not portable
-    assert fast.lines.equals(portable.lines) and fast.orders.equals(portable.orders)
-
-
-def test_arrow_read_with_null_leading_columns(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Columns that start with thousands of NULLs keep their types through the Arrow read."""
+def test_read_with_null_leading_columns(sqlite_engine: Engine) -> None:
+    """Columns that start with thousands of NULLs keep their types."""
     from datetime import datetime, timedelta
 
     from sqlalchemy import insert
@@ -146,12 +131,7 @@ def test_arrow_read_with_null_leading_columns(
             ],
         )
     af.clear_cache()
-    assert af._read_arrow(sqlite_engine, [af._orders_select()]) is not None
     fast = af.load_frames(sqlite_engine)
-    af.clear_cache()
-    monkeypatch.setattr(af, "_read_arrow", lambda bind, stmts: None)
-    portable = af.load_frames(sqlite_engine)
-    assert fast.lines.equals(portable.lines) and fast.orders.equals(portable.orders)
     assert fast.orders.get_column("fulfillment_type").drop_nulls().to_list() == ["DELIVERY"] * 10
     assert fast.lines.get_column("original_price").drop_nulls().to_list() == [1.75] * 10
 

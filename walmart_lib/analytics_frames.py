@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -430,55 +429,6 @@ def stores_frame(bind: Bind) -> pl.DataFrame:
     return _columns(bind, _stores_select(), STORE_SCHEMA).sort("store_id")
 
 
-def _read_arrow(bind: Bind, stmts: Sequence[Select]) -> list[pl.DataFrame] | None:
-    """Run ``stmts`` through the ADBC SQLite driver (Arrow columns, no Python row objects).
-
-    Reading a million lines this way takes under a second instead of several. Used only for
-    an :class:`Engine` on a SQLite file (a caller's :class:`Connection` may hold uncommitted
-    rows another connection cannot see) and only when ``adbc-driver-sqlite`` is installed;
-    ``None`` means "use the SQLAlchemy path". The statements are our SQLAlchemy selects,
-    compiled for SQLite with their bound parameters passed separately; all run in one read
-    transaction, so they see one state of the database.
-    """
-    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
-        return None
-    database = bind.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
-    except ImportError:
-        return None
-    uri = Path(database).resolve().as_uri() + "?mode=ro"
-    out = []
-    try:
-        with adbc.connect(uri) as conn, conn.cursor() as cur:
-            # The driver infers each column's type from its first batch; one batch for the
-            # whole result means a column that starts with NULLs still gets its real type.
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(1 << 30)})
-            for stmt in stmts:
-                compiled = stmt.compile(dialect=bind.dialect)
-                params = [compiled.params[k] for k in compiled.positiontup or []]
-                cur.execute(str(compiled), params)
-                out.append(pl.from_arrow(cur.fetch_arrow_table()))
-    except Exception as exc:  # any driver trouble: fall back to the portable path
-        _log.debug("ADBC read failed, using SQLAlchemy: %s", exc)
-        return None
-    return [f if isinstance(f, pl.DataFrame) else f.to_frame() for f in out]
-
-
-def _cast_raw(frame: pl.DataFrame, dtypes: dict[str, Any]) -> pl.DataFrame:
-    """Arrow results -> our dtypes (SQLite hands datetimes over as ISO text)."""
-    casts = []
-    for name in frame.columns:
-        dtype, col = dtypes[name], pl.col(name)
-        if isinstance(dtype, pl.Datetime) and frame.schema[name] == pl.String:
-            casts.append(col.str.to_datetime(time_unit="us").alias(name))
-        else:
-            casts.append(col.cast(dtype).alias(name))
-    return frame.select(casts)
-
-
 def load_frames(bind: Bind) -> AnalyticsFrames:
     """The cached frames for the database's current state, reading it again when it changed.
 
@@ -504,15 +454,14 @@ def _read_frames(bind: Bind, current: tuple[int, int, int, int]) -> AnalyticsFra
     """Read everything (the fingerprint was taken first, so newer data only causes a re-read)."""
     products = products_frame(bind)
     stores = stores_frame(bind)
-    arrow = _read_arrow(bind, [_orders_select(), _lines_select(with_order=False)])
-    if arrow is not None:
-        raw_orders, raw = arrow
-        raw_orders = _cast_raw(raw_orders, _RAW_ORDER_DTYPES)
-        raw = _cast_raw(raw, _RAW_LINE_DTYPES)
-    else:
-        raw_orders = _columns(bind, _orders_select(), _RAW_ORDER_DTYPES)
-        # Lines without the order join: dates are parsed once per order, not once per line.
-        raw = _columns(bind, _lines_select(with_order=False), _RAW_LINE_DTYPES)
+    # Read through the same driver as every other query. A second SQLite library in the
+    # process (e.g. the ADBC driver's bundled copy, tried for speed) is unsafe: closing its
+    # file releases this process's POSIX locks held by the other copy, and another process
+    # can then recover or delete the WAL under a live connection (sqlite.org/howtocorrupt.html
+    # 2.2.1). The cold read is slower (seconds for a million lines); the cache absorbs it.
+    raw_orders = _columns(bind, _orders_select(), _RAW_ORDER_DTYPES)
+    # Lines without the order join: dates are parsed once per order, not once per line.
+    raw = _columns(bind, _lines_select(with_order=False), _RAW_LINE_DTYPES)
     orders = _finish_orders(raw_orders)
     raw = raw.join(
         orders.select("order_id", "order_no", "order_date", "store_id"), on="order_id", how="inner"
