@@ -475,3 +475,13 @@ def test_catalogue_text_is_validated() -> None:
         gen._parse_catalogue(
             "## snacks\nchips|Chips, 8 oz|1.00|8|oz|-|1\nchips|Chips, 8 oz|2|8|oz|-|1"
         )
+
+
+def test_large_histories_fit_the_default_window() -> None:
+    from datetime import date
+
+    from walmart_lib.ingest.generate import _default_window
+
+    # 7 days x 120,000 orders reaches past year 1; the window is capped instead of overflowing.
+    assert _default_window(120_000, None, None) == (date(2022, 1, 1), date(2025, 8, 31))
+    assert _default_window(10, None, None) == (date(2025, 6, 22), date(2025, 8, 31))

@@ -1170,7 +1170,9 @@ def _default_window(orders: int, start: date | None, end: date | None) -> tuple[
     )
     if start is None:
         # Weekly-ish orders back from the end, but never before the BLS window opens.
-        start = max(_DEFAULT_EARLIEST, end - timedelta(days=7 * orders))
+        # (Capped before subtracting: 7 days x 100,000+ orders is past year 1.)
+        weeks_back = min(7 * orders, (end - _DEFAULT_EARLIEST).days)
+        start = max(_DEFAULT_EARLIEST, end - timedelta(days=weeks_back))
         start = min(start, end)
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
