@@ -36,6 +36,7 @@ __all__ = ["Parse", "Parser", "load_parser"]
 _log = logging.getLogger(__name__)
 #: Text with no letter of any script (emoji, digits, punctuation) is not a request we can read.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_NO_ENTITY_INTENTS = frozenset({OUT_OF_SCOPE, "help"})
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,9 @@ class Parser:
         out = []
         for i, text in enumerate(clipped):
             intent, confidence = decided.get(i, (OUT_OF_SCOPE, 1.0))
-            entities = extract_entities(text, today, stores, intent) if i in decided else {}
+            # Nothing is acted on for out-of-scope or help, so nothing is extracted for them.
+            wanted = i in decided and intent not in _NO_ENTITY_INTENTS
+            entities = extract_entities(text, today, stores, intent) if wanted else {}
             out.append(Parse(intent=intent, confidence=round(confidence, 4), entities=entities))
         if self._log_queries and engine is not None:
             per_item = (time.perf_counter() - start) * 1000 / max(len(raw), 1)
