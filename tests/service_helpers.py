@@ -24,13 +24,18 @@ from sqlalchemy import Engine
 from walmart_lib.config import REPO_ROOT
 from walmart_lib.db import Order, OrderLine, Product, Store, bump_data_version, session_scope
 
-__all__ = ["ServerProcess", "free_port", "seed_small"]
+__all__ = ["RedisServer", "ServerProcess", "free_port", "python_cmd", "seed_small"]
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def python_cmd() -> list[str]:
+    """The Python command for a subprocess: under ``coverage run`` when this run measures."""
+    return _coverage_prefix()
 
 
 def _coverage_prefix() -> list[str]:

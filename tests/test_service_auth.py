@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from service_helpers import RedisServer, ServerProcess, seed_small
+from service_helpers import RedisServer, ServerProcess, python_cmd, seed_small
 
 from walmart_lib.config import REPO_ROOT
 from walmart_lib.db import make_engine
@@ -29,7 +28,7 @@ def walmart(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Comp
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("WALMART_")}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "walmart_lib.cli", *args],
+        [*python_cmd(), "-m", "walmart_lib.cli", *args],
         input=stdin,
         text=True,
         capture_output=True,

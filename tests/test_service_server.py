@@ -6,11 +6,10 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from service_helpers import ServerProcess, free_port
+from service_helpers import ServerProcess, free_port, python_cmd
 
 from walmart_lib.config import REPO_ROOT, get_settings
 from walmart_lib.service.auth import CredentialStore
@@ -27,7 +26,7 @@ def serve(
         **(env or {}),
     )
     return subprocess.run(
-        [sys.executable, "-m", "walmart_lib.cli", "serve", *args],
+        [*python_cmd(), "-m", "walmart_lib.cli", "serve", *args],
         env=full,
         cwd=REPO_ROOT,
         capture_output=True,
