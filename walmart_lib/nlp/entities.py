@@ -206,7 +206,6 @@ SCAFFOLD = set(
 )
 #: Words that may join two content words inside one product phrase.
 CONNECTORS = {"and", "&", "n", "'n'", "of", "with", "without", "in", ","}
-#: Content words that also appear in SCAFFOLD but are products when next to other content.
 _TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z0-9]+(?:['’.\-+][a-z0-9]+)*|&|,")
 _BRAND_RE = re.compile(
     r"(?<![\w'])("
@@ -310,8 +309,6 @@ def _quantity_unit(text: str, spans: _Spans) -> tuple[float | None, str | None]:
         if n is None:
             continue
         qty, unit = n, UNITS[m["unit"]]
-        if unit == "half gallon":
-            unit = "half gallon"
         spans.take(m.start(), m.end())
         break
     if unit is None:
@@ -354,19 +351,9 @@ def _quantity_unit(text: str, spans: _Spans) -> tuple[float | None, str | None]:
     return qty, unit
 
 
-def _category(text: str) -> tuple[str | None, list[tuple[int, int]]]:
-    found = None
-    where: list[tuple[int, int]] = []
-    for m in _CATEGORY_RE.finditer(text):
-        where.append((m.start(), m.end()))
-        if found is None:
-            found = CATEGORY_WORDS[m.group(1)]
-    return found, where
-
-
-_STORE_FRAME = re.compile(
-    r"(?:(?:at|in|from|to|for)\s+)?(?:the\s+)?$",
-)
+def _category(text: str) -> str | None:
+    m = _CATEGORY_RE.search(text)
+    return CATEGORY_WORDS[m.group(1)] if m else None
 
 
 def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
@@ -381,8 +368,7 @@ def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
                 if best is None or m.start() < best[0]:
                     best = (m.start(), m.end(), store.name)
     if best is None:
-        # Typos ("greenvile"): compare each word / word pair with city names.
-        words = list(re.finditer(r"[a-z]+(?:\s+[a-z]+)?", text))
+        # Typos ("greenvile"): compare each word with the city names.
         for store in stores:
             if not store.city or len(store.city) < 5:
                 continue
@@ -394,7 +380,6 @@ def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
                     break
             if best:
                 break
-        del words
     if best is None:
         return None
     start, end, name = best
@@ -414,7 +399,7 @@ def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
     return name
 
 
-def _product(text: str, spans: _Spans, category_spans: list[tuple[int, int]]) -> str | None:
+def _product(text: str, spans: _Spans) -> str | None:
     protected = [(m.start(), m.end()) for m in _BRAND_RE.finditer(text)]
     toks: list[tuple[str, bool]] = []  # (token, is_content)
     for m in _TOKEN_RE.finditer(text):
@@ -434,13 +419,7 @@ def _product(text: str, spans: _Spans, category_spans: list[tuple[int, int]]) ->
             continue
         if content:
             cur.append(tok)
-        elif (
-            cur
-            and tok in CONNECTORS
-            and i + 1 < len(toks)
-            and toks[i + 1][1]
-            and not (tok == "," and False)
-        ):
+        elif cur and tok in CONNECTORS and i + 1 < len(toks) and toks[i + 1][1]:
             cur.append(tok)
         else:
             if cur:
@@ -496,12 +475,12 @@ def extract_entities(
     if unit is not None:
         out["unit"] = unit
 
-    category, cat_spans = _category(lower)
+    category = _category(lower)
     if category is not None:
         out["category"] = category
 
     if intent not in NO_PRODUCT_INTENTS:
-        product = _product(lower, spans, cat_spans)
+        product = _product(lower, spans)
         if product is not None:
             out["product"] = product
     return out
