@@ -392,6 +392,21 @@ def test_lists_crud_and_totals(server: ServerProcess, ids: dict[str, int]) -> No
     assert totals["total"] == pytest.approx(totals["subtotal"] + totals["tax"])
     names = [entry["name"] for entry in server.get("/api/walmart/lists").json()["lists"]]
     assert "Weekly <shop>" in names
+    renamed = requests.put(
+        server.url(f"/api/walmart/lists/{lid}"), json={"name": "Weekly"}, timeout=30
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Weekly"
+    milk_item = got["items"][0]["item_id"]
+    changed = requests.put(
+        server.url(f"/api/walmart/lists/{lid}/items/{milk_item}"), json={"quantity": 3}, timeout=30
+    )
+    assert changed.status_code == 200 and changed.json()["quantity"] == 3.0
+    totals = server.get(f"/api/walmart/lists/{lid}/totals?fulfillment=pickup").json()
+    assert totals["subtotal"] == 6.33  # 3 x 2.11
+    bad = requests.put(
+        server.url(f"/api/walmart/lists/{lid}/items/{milk_item}"), json={}, timeout=30
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "quantity"
     item_id = got["items"][1]["item_id"]
     assert server.delete(f"/api/walmart/lists/{lid}/items/{item_id}").status_code == 200
     assert len(server.get(f"/api/walmart/lists/{lid}").json()["items"]) == 1

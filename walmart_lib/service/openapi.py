@@ -214,6 +214,27 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         },
     },
     "/api/walmart/lists/{list_id}": {
+        "put": {
+            "summary": "Rename a list",
+            "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["name"],
+                            "properties": {
+                                "name": {"type": "string", "minLength": 1, "maxLength": 100}
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example": {"list_id": "@new_list"},
+            "x-example-body": {"name": "@unique"},
+            "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
+        },
         "get": {
             "summary": "One list with its items",
             "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
@@ -261,6 +282,38 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         }
     },
     "/api/walmart/lists/{list_id}/items/{item_id}": {
+        "put": {
+            "summary": "Set an item's quantity",
+            "parameters": [
+                _p("list_id", {"type": "integer", "minimum": 1}),
+                _p("item_id", {"type": "integer", "minimum": 1}),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["quantity"],
+                            "properties": {
+                                "quantity": {
+                                    "type": "number",
+                                    "exclusiveMinimum": 0,
+                                    "maximum": 10000,
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "x-example": {"list_id": "@new_list", "item_id": "@new_item"},
+            "x-example-body": {"quantity": 3},
+            "responses": {
+                "200": _json(_OBJ),
+                "404": _json(_ref("Error"), "No such list/item"),
+                **_ERR,
+            },
+        },
         "delete": {
             "summary": "Remove one item from a list",
             "parameters": [
@@ -273,7 +326,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 "404": _json(_ref("Error"), "No such list/item"),
                 **_ERR,
             },
-        }
+        },
     },
     "/api/walmart/lists/{list_id}/totals": {
         "get": {

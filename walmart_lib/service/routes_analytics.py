@@ -261,7 +261,7 @@ class ListsHandler(ApiHandler):
 
 
 class ListHandler(ApiHandler):
-    """One list with its items; DELETE removes it."""
+    """One list with its items; PUT ``{"name"}`` renames it; DELETE removes it."""
 
     route = "/api/walmart/lists/{list_id}"
 
@@ -269,6 +269,15 @@ class ListHandler(ApiHandler):
         lid = int_path(list_id, "list_id")
         engine = self.ctx.engine
         self.send(await self.run_db(library_call(engine, lambda c: _list_payload(c, lid))))
+
+    async def put(self, list_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        name = _body_str(self.json_body(), "name", 100, required=True) or ""
+        engine = self.ctx.engine
+        info = await self.run_db(library_call(engine, lambda c: lists.rename_list(c, lid, name)))
+        self.send(_jsonable(info))
 
     async def delete(self, list_id: str) -> None:
         from walmart_lib import lists
@@ -306,9 +315,25 @@ class ListItemsHandler(ApiHandler):
 
 
 class ListItemHandler(ApiHandler):
-    """DELETE removes one item from a list."""
+    """PUT ``{"quantity"}`` sets an item's quantity; DELETE removes the item."""
 
     route = "/api/walmart/lists/{list_id}/items/{item_id}"
+
+    async def put(self, list_id: str, item_id: str) -> None:
+        from walmart_lib import lists
+
+        lid = int_path(list_id, "list_id")
+        iid = int_path(item_id, "item_id")
+        body = self.json_body()
+        if "quantity" not in body:
+            raise ApiError(400, "'quantity' is required", field="quantity")
+        quantity = _body_number(body, "quantity", 1.0, 10_000)
+        engine = self.ctx.engine
+
+        def update(conn: Connection) -> Any:
+            return lists.set_quantity(conn, lid, iid, quantity)
+
+        self.send(_jsonable(await self.run_db(library_call(engine, update))))
 
     async def delete(self, list_id: str, item_id: str) -> None:
         from walmart_lib import lists
