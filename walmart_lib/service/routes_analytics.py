@@ -60,11 +60,8 @@ def library_call(engine: Engine, fn: Callable[[Connection], T]) -> Callable[[], 
     """``fn`` run on one connection in one transaction (committed on success), with the
     library's LookupError/ValueError turned into 404/400 answers.
 
-    The library gets a Connection, not the Engine, on purpose: given an Engine on a SQLite file,
-    the analytics read through the ADBC driver, which carries its own copy of SQLite; two SQLite
-    copies in one long-running process break each other's POSIX locks (closing one releases
-    the other's), and another process can then delete the WAL under a live connection
-    ("disk I/O error"). See https://www.sqlite.org/howtocorrupt.html (2.2.1).
+    One Connection for the whole call means one transaction, so every query of a route sees
+    the same state of the database (and the engine's query timeout covers them all).
     """
 
     def call() -> T:
