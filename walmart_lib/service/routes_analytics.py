@@ -61,7 +61,7 @@ def library_call(engine: Engine, fn: Callable[[Connection], T]) -> Callable[[], 
     library's LookupError/ValueError turned into 404/400 answers.
 
     One Connection for the whole call means one transaction, so every query of a route sees
-    the same state of the database (and the engine's query timeout covers them all).
+    the same state of the database.
     """
 
     def call() -> T:
