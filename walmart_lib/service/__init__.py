@@ -6,9 +6,10 @@ One Panel (Bokeh/Tornado) server on one port serves the dashboards and these rou
 parser in its own process), ``routes_import`` (uploads), ``base`` (auth, CSRF, errors, metrics
 per request), ``auth`` (users, tokens, login), ``ratelimit``, ``cache``, ``version`` (fast
 data-version reads), ``metrics``, ``logs`` (JSON lines with redaction), ``security``
-(headers), ``openapi``, ``queries`` (reads no analytics module owns), ``context`` (shared
+(headers), ``openapi``, ``context`` (shared
 state), ``app`` (the starter ``/walmart`` page), ``server`` (start/stop) and ``commands`` (the
-CLI). Importing this package does not import Panel.
+CLI). Reads no analytics module owns live in :mod:`walmart_lib.catalog`. Importing this
+package does not import Panel.
 """
 
 __all__: list[str] = []

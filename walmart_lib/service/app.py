@@ -12,14 +12,14 @@ import pandas as pd
 import panel as pn
 from sqlalchemy import Engine
 
-from walmart_lib.service import queries
+from walmart_lib import catalog
 
 __all__ = ["create_app", "latest_orders_frame"]
 
 
 def latest_orders_frame(engine: Engine, limit: int = 10) -> pd.DataFrame:
     """The latest orders as a display table (dollars, not cents)."""
-    rows = queries.latest_orders(engine, limit)
+    rows = catalog.latest_orders(engine, limit)
     frame = pd.DataFrame(
         [
             {
@@ -42,7 +42,7 @@ def latest_orders_frame(engine: Engine, limit: int = 10) -> pd.DataFrame:
 def create_app(engine: Engine) -> pn.viewable.Viewable:
     """The Panel layout for one browser session."""
     try:
-        counts = queries.database_counts(engine)
+        counts = catalog.database_counts(engine)
         frame = latest_orders_frame(engine)
     except Exception:  # the page must render a message, not a traceback
         return pn.Column(

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from walmart_lib import catalog
 from walmart_lib.db.state import data_version
-from walmart_lib.service import queries
 from walmart_lib.service.base import ApiError, ApiHandler, int_path, is_loopback
 from walmart_lib.service.cache import cache_key, dumps
 from walmart_lib.service.context import ServiceContext
@@ -69,7 +69,7 @@ def _date_arg(handler: ApiHandler, name: str) -> date | None:
 
 def counts_entry(engine: Engine) -> tuple[str, Any, Callable[[], Any]]:
     """Cache entry (name, params, compute) of ``/api/walmart/health``."""
-    return "counts", {}, lambda: queries.database_counts(engine)
+    return "counts", {}, lambda: catalog.database_counts(engine)
 
 
 def orders_entry(
@@ -81,7 +81,7 @@ def orders_entry(
 ) -> tuple[str, Any, Callable[[], Any]]:
     """Cache entry of ``/api/walmart/orders``."""
     params = {"from": str(date_from), "to": str(date_to), "limit": limit, "offset": offset}
-    return "orders", params, lambda: queries.list_orders(engine, date_from, date_to, limit, offset)
+    return "orders", params, lambda: catalog.list_orders(engine, date_from, date_to, limit, offset)
 
 
 def overview_entries(engine: Engine) -> list[tuple[str, Any, Callable[[], Any]]]:
@@ -203,7 +203,7 @@ class ProductsHandler(ApiHandler):
             return
 
         def compute() -> dict[str, Any]:
-            products = queries.search_products(engine, q, limit)
+            products = catalog.search_products(engine, q, limit)
             return {"q": q, "mode": mode, "count": len(products), "products": products}
 
         await self.send_cached("products", {"q": q, "limit": limit}, compute)
@@ -235,7 +235,7 @@ class ProductHandler(ApiHandler):
         engine = self.ctx.engine
 
         def compute() -> dict[str, Any]:
-            product = queries.get_product(engine, pid)
+            product = catalog.get_product(engine, pid)
             if product is None:  # not cached: a later import may add it
                 raise ApiError(404, f"no product with id {pid}")
             return product
@@ -266,7 +266,7 @@ class OrderHandler(ApiHandler):
         engine = self.ctx.engine
 
         def compute() -> dict[str, Any]:
-            order = queries.get_order(engine, order_id)
+            order = catalog.get_order(engine, order_id)
             if order is None:
                 raise ApiError(404, "no order with that id")
             return order

@@ -1,4 +1,4 @@
-"""Read queries the REST routes and the starter app need that no analytics module owns.
+"""Catalogue and order lookups that no analytics module owns (REST routes, the app, the agent).
 
 Counts for ``/api/walmart/health``, product search and detail, order lists and order detail.
 Each function takes an engine, runs parameterised SQLAlchemy selects and returns plain
