@@ -207,8 +207,7 @@ def _load_file(
     if fmt == canonical.FORMAT:
         bar, on_bytes = _progress(show, label, size, in_bytes=True)
         with bar, path.open("rb") as fh:
-            for batch in canonical.iter_batches(_CountingReader(fh, on_bytes)):
-                frames = canonical.batch_frames(batch)
+            for batch, frames in canonical.parsed_batches(_CountingReader(fh, on_bytes)):
                 if frames is None:
                     loader.load(batch.parse(label, default_tz))
                 else:
