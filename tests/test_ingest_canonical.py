@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, select, text
@@ -117,3 +118,39 @@ def test_fast_path_enriches_known_orders_and_warns_on_mismatch(
         "order E1: charged lines sum to $3.00 but the order states a subtotal of $5.00 "
         "(difference $2.00)"
     ]
+
+
+def _lines(n: int) -> list[bytes]:
+    header = json.dumps({"format": "walmart-grocery-canonical", "version": 1}).encode() + b"\n"
+    order = {"order_id": "X", "order_date": "2025-05-01T09:30:00-04:00", "lines": []}
+    return [header] + [
+        json.dumps({**order, "order_id": f"X{i}"}).encode() + b"\n" for i in range(n)
+    ]
+
+
+def test_parsed_batches_stream_everything_in_order() -> None:
+    got = [
+        frames[0]["order_id"].to_list()
+        for _batch, frames in canonical.parsed_batches(iter(_lines(25)), batch_orders=10)
+        if frames is not None
+    ]
+    assert got == [[f"X{i}" for i in range(s, min(s + 10, 25))] for s in (0, 10, 20)]
+
+
+def test_parsed_batches_pass_reader_errors_on_and_stop_cleanly() -> None:
+    def broken() -> Iterator[bytes]:
+        yield from _lines(15)
+        raise OSError("disk went away")
+
+    seen = 0
+    try:
+        for _batch, _frames in canonical.parsed_batches(broken(), batch_orders=10):
+            seen += 1
+    except OSError as exc:
+        assert "disk went away" in str(exc)
+    else:
+        raise AssertionError("the reader's error was swallowed")
+    assert seen == 1
+    # A consumer that stops early must not leave the worker blocked (this returns at all).
+    for _ in canonical.parsed_batches(iter(_lines(100)), batch_orders=5):
+        break
