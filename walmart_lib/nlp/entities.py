@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -356,17 +357,26 @@ def _category(text: str) -> str | None:
     return CATEGORY_WORDS[m.group(1)] if m else None
 
 
+@lru_cache(maxsize=32)
+def _store_patterns(stores: tuple[StoreRef, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """One compiled pattern per store name and city (cached: the store list rarely changes)."""
+    out = []
+    for store in stores:
+        for key in sorted({k.lower() for k in (store.city, store.name) if k}):
+            out.append((re.compile(r"(?<![\w'])" + re.escape(key) + r"(?![\w'])"), store.name))
+    return tuple(out)
+
+
 def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
     """The first store whose city or name appears (a one-letter typo allowed in long names)."""
     if not stores:
         return None
+    patterns = _store_patterns(tuple(stores))
     best: tuple[int, int, str] | None = None
-    for store in stores:
-        keys = {k.lower() for k in (store.city, store.name) if k}
-        for key in keys:
-            for m in re.finditer(r"(?<![\w'])" + re.escape(key) + r"(?![\w'])", text):
-                if best is None or m.start() < best[0]:
-                    best = (m.start(), m.end(), store.name)
+    for pattern, name in patterns:
+        for m in pattern.finditer(text):
+            if best is None or m.start() < best[0]:
+                best = (m.start(), m.end(), name)
     if best is None:
         # Typos ("greenvile"): compare each word with the city names.
         for store in stores:
@@ -384,10 +394,9 @@ def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
         return None
     start, end, name = best
     # Every store mentioned is explained (the entity is the first one named).
-    for store in stores:
-        for key in {k.lower() for k in (store.city, store.name) if k}:
-            for m in re.finditer(r"(?<![\w'])" + re.escape(key) + r"(?![\w'])", text):
-                spans.take(m.start(), m.end())
+    for pattern, _name in patterns:
+        for m in pattern.finditer(text):
+            spans.take(m.start(), m.end())
     spans.take(start, end)
     # "at the greer store", "the anderson walmart": the frame words go too.
     tail = re.match(r"\s+(?:walmart|store|location|supercenter|one)\b", text[end:])
