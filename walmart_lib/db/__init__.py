@@ -1,7 +1,7 @@
 """Database layer: typed models, engines/sessions, versioned schema, and frames from SQL.
 
 Views never write SQL: they call analytics functions, which read the tables below through
-:func:`walmart_lib.db.frames.read_frame` as polars DataFrames.
+:mod:`walmart_lib.analytics_frames` as polars DataFrames.
 """
 
 from walmart_lib.db.engine import QueryTimeout, get_engine, make_engine, session_scope

@@ -1,7 +1,8 @@
 """Typed SQLAlchemy 2 models: the one schema every part of the product reads and writes.
 
 Money is stored as integer cents (``*_cents`` columns, BIGINT) so no binary float ever holds a
-price; frames built from these tables convert to dollars in one place (``walmart_lib.db.frames``).
+price; frames built from these tables convert to dollars in one place
+(:mod:`walmart_lib.analytics_frames`).
 Order ids are TEXT because in-store ids are 20-21 digits. Constraint names come from the
 metadata naming convention so migrations can refer to them on every backend. No personal data
 (payment cards, customer names, delivery addresses, pickup persons) has a column here.
