@@ -1,4 +1,4 @@
-"""Database layer: typed models, engines/sessions, versioned schema, and frames from SQL.
+"""Database layer: typed models, engines and sessions, versioned schema, data version.
 
 Views never write SQL: they call analytics functions, which read the tables below through
 :mod:`walmart_lib.analytics_frames` as polars DataFrames.
