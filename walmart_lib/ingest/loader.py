@@ -26,20 +26,6 @@ from walmart_lib.ingest.records import ParsedLine, ParsedOrder, ParsedStore
 __all__ = ["LoadCounts", "Loader", "merge_into"]
 
 CHUNK_ORDERS = 2000
-_FILLABLE = (
-    "display_id",
-    "store_id",
-    "order_type",
-    "fulfillment_type",
-    "status",
-    "subtotal_cents",
-    "savings_cents",
-    "tax_cents",
-    "fees_cents",
-    "tip_cents",
-    "grand_total_cents",
-    "utc_offset_minutes",
-)
 _ORDER_TABLE = Order
 _LINE_TABLE = OrderLine
 _ORDER_COLUMNS = (
@@ -60,6 +46,12 @@ _ORDER_COLUMNS = (
     "source_format",
     "has_prices",
     "warnings",
+)
+#: Order columns a later import may fill in when the stored order lacks them.
+_FILLABLE = tuple(
+    c
+    for c in _ORDER_COLUMNS
+    if c not in ("id", "order_date", "source_format", "has_prices", "warnings")
 )
 _LINE_COLUMNS = (
     "order_id",

@@ -18,6 +18,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 
@@ -287,6 +288,16 @@ class ApiHandler(RequestHandler):
         if len(raw) > max_len:
             raise ApiError(400, f"'{name}' must be at most {max_len} characters", field=name)
         return raw
+
+    def date_arg(self, name: str) -> date | None:
+        """An optional ``YYYY-MM-DD`` query argument."""
+        raw = self.str_arg(name, 10)
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError as exc:
+            raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
 
     # -- errors and accounting ---------------------------------------------------------
     def _handle_request_exception(self, e: BaseException) -> None:

@@ -57,16 +57,6 @@ def available_features() -> dict[str, bool]:
     }
 
 
-def _date_arg(handler: ApiHandler, name: str) -> date | None:
-    raw = handler.str_arg(name, 10)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
-
-
 def counts_entry(engine: Engine) -> tuple[str, Any, Callable[[], Any]]:
     """Cache entry (name, params, compute) of ``/api/walmart/health``."""
     return "counts", {}, lambda: catalog.database_counts(engine)
@@ -247,8 +237,8 @@ class OrdersHandler(ApiHandler):
     route = "/api/walmart/orders"
 
     async def get(self) -> None:
-        date_from = _date_arg(self, "from")
-        date_to = _date_arg(self, "to")
+        date_from = self.date_arg("from")
+        date_to = self.date_arg("to")
         if date_from and date_to and date_from > date_to:
             raise ApiError(400, "'from' must not be after 'to'", field="from")
         limit = self.int_arg("limit", 50, 1, MAX_LIMIT)

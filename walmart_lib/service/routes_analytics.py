@@ -166,16 +166,6 @@ class DealsHandler(ApiHandler):
         await self.send_cached(*deals_entry(self.ctx.engine, store_id, category, limit))
 
 
-def _date_arg(handler: ApiHandler, name: str) -> date | None:
-    raw = handler.str_arg(name, 10)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ApiError(400, f"'{name}' must be a date YYYY-MM-DD", field=name) from exc
-
-
 class SpendingHandler(ApiHandler):
     """Spend (charged line totals, dollars) grouped by a period, category, store or product."""
 
@@ -189,8 +179,8 @@ class SpendingHandler(ApiHandler):
             raise ApiError(
                 400, f"'by' must be one of: {', '.join(spending.DIMENSIONS)}", field="by"
             )
-        date_from = _date_arg(self, "from")
-        date_to = _date_arg(self, "to")
+        date_from = self.date_arg("from")
+        date_to = self.date_arg("to")
         if date_from and date_to and date_from > date_to:
             raise ApiError(400, "'from' must not be after 'to'", field="from")
         category = self.str_arg("category", 40) or None
