@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PostgresServer
+from conftest import PG_BIN, PostgresServer
 from service_helpers import ServerProcess
 from sqlalchemy import Engine, text
 
@@ -84,7 +84,7 @@ def test_rate_limit_429_with_retry_after(sqlite_server: ServerProcess) -> None:
 
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    if not Path("/usr/lib/postgresql/15/bin/initdb").exists():
+    if not (PG_BIN / "initdb").exists():
         pytest.fail("PostgreSQL is not installed; `make test` installs it")
     server = PostgresServer()
     server.start()
@@ -108,7 +108,7 @@ def test_postgres_timeout_then_outage(pg: PostgresServer, tmp_path: Path) -> Non
         slow = server.get("/api/walmart/products", params={"q": "no such thing"})
         assert slow.status_code == 503 and slow.json()["error"] == "query_timeout"
         pg._run(
-            str(Path("/usr/lib/postgresql/15/bin/pg_ctl")),
+            str(PG_BIN / "pg_ctl"),
             "-D",
             str(pg.dir / "data"),
             "-m",
