@@ -47,6 +47,19 @@ def _p(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _OBJ: dict[str, Any] = {"type": "object"}
+#: Body of "create a list" and "rename a list".
+_LIST_NAME_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
+            }
+        }
+    },
+}
 
 #: Path -> {method -> operation}; ``x-example`` gives the test a concrete URL to call.
 OPERATIONS: dict[str, dict[str, Any]] = {
@@ -195,20 +208,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "get": {"summary": "All grocery lists", "responses": {"200": _json(_OBJ), **_ERR}},
         "post": {
             "summary": "Create a list",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["name"],
-                            "properties": {
-                                "name": {"type": "string", "minLength": 1, "maxLength": 100}
-                            },
-                        }
-                    }
-                },
-            },
+            "requestBody": _LIST_NAME_BODY,
             "x-example-body": {"name": "@unique"},
             "responses": {"201": _json(_OBJ, "Created"), **_ERR},
         },
@@ -217,20 +217,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "put": {
             "summary": "Rename a list",
             "parameters": [_p("list_id", {"type": "integer", "minimum": 1})],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["name"],
-                            "properties": {
-                                "name": {"type": "string", "minLength": 1, "maxLength": 100}
-                            },
-                        }
-                    }
-                },
-            },
+            "requestBody": _LIST_NAME_BODY,
             "x-example": {"list_id": "@new_list"},
             "x-example-body": {"name": "@unique"},
             "responses": {"200": _json(_OBJ), "404": _json(_ref("Error"), "No such list"), **_ERR},
