@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,23 +84,34 @@ def _detect_json(doc: Any) -> str | None:
     return None
 
 
-def detect_format(path: Path) -> str:
-    """The format of ``path`` from its content (not its extension); raises if unknown."""
+@dataclass
+class _Sniffed:
+    """A file's format and what reading it for detection already produced (read once)."""
+
+    fmt: str
+    #: Decoded content (CSV and JSON formats); None for XLSX and streamed canonical files.
+    text: str | None = None
+    #: The parsed document (JSON formats).
+    doc: Any = None
+
+
+def _sniff(path: Path) -> _Sniffed:
     head = _read_head(path)
     if head.startswith(_ZIP_MAGIC):
-        return exporter_csv.FORMAT_XLSX
+        return _Sniffed(exporter_csv.FORMAT_XLSX)
     first_line = head.split(b"\n", 1)[0]
     if canonical.is_canonical_header(first_line):
-        return canonical.FORMAT
+        return _Sniffed(canonical.FORMAT)
     text = _decode(path.read_bytes(), path.name)
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            fmt = _detect_json(json.loads(text))
+            doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportRejected(
                 path.name, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON ({exc.msg})"
             ) from exc
+        fmt = _detect_json(doc)
         if fmt is None:
             raise ImportRejected(
                 path.name,
@@ -107,16 +119,21 @@ def detect_format(path: Path) -> str:
                 "JSON of an unknown shape: expected a Walmart order page, a purchase-history "
                 "page, a scraped order, or the canonical format",
             )
-        return fmt
+        return _Sniffed(fmt, text, doc)
     kind = exporter_csv.csv_kind(next(iter(_csv_header(stripped)), []))
     if kind is not None:
-        return kind
+        return _Sniffed(kind, text)
     raise ImportRejected(
         path.name,
         None,
         "unknown format: not Walmart order JSON, purchase-history JSON, scraped order JSON, "
         "the exporter's CSV/XLSX, or the canonical format",
     )
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path`` from its content (not its extension); raises if unknown."""
+    return _sniff(path).fmt
 
 
 def _csv_header(text: str) -> Iterator[list[str]]:
@@ -129,20 +146,19 @@ def _csv_header(text: str) -> Iterator[list[str]]:
         return
 
 
-def _parse(path: Path, fmt: str, default_tz: str) -> list[ParsedOrder]:
-    label = path.name
+def _parse(path: Path, source: _Sniffed, default_tz: str) -> list[ParsedOrder]:
+    label, fmt = path.name, source.fmt
     try:
         if fmt == exporter_csv.FORMAT_XLSX:
             return exporter_csv.parse_xlsx(path, default_tz)
-        text = _decode(path.read_bytes(), label)
         if fmt in (exporter_csv.FORMAT_ITEMS, exporter_csv.FORMAT_ORDERS):
-            return exporter_csv.parse_csv(text, default_tz)[1]
-        doc = json.loads(text)
+            assert source.text is not None
+            return exporter_csv.parse_csv(source.text, default_tz)[1]
         if fmt == walmart_json.FORMAT:
-            return walmart_json.parse_order_page(doc, default_tz)
+            return walmart_json.parse_order_page(source.doc, default_tz)
         if fmt == purchase_history.FORMAT:
-            return purchase_history.parse_purchase_history(doc, default_tz)
-        return scraped_json.parse_scraped(doc, default_tz)
+            return purchase_history.parse_purchase_history(source.doc, default_tz)
+        return scraped_json.parse_scraped(source.doc, default_tz)
     except PathError as exc:
         raise ImportRejected(label, exc.path, exc.reason) from exc
     except exporter_csv.RowError as exc:
@@ -199,9 +215,9 @@ class _CountingReader:
 
 
 def _load_file(
-    path: Path, conn: Connection, fmt: str, size: int, progress: bool, default_tz: str
+    path: Path, conn: Connection, source: _Sniffed, size: int, progress: bool, default_tz: str
 ) -> FileResult:
-    label = path.name
+    label, fmt = path.name, source.fmt
     show = progress and size >= PROGRESS_MIN_BYTES
     loader = Loader(conn)
     if fmt == canonical.FORMAT:
@@ -218,7 +234,7 @@ def _load_file(
                     loader.load_frames(*frames, canonical.FORMAT, general)
             counts = loader.counts
     else:
-        parsed = _parse(path, fmt, default_tz)
+        parsed = _parse(path, source, default_tz)
         bar, on_orders = _progress(show, label, len(parsed))
         with bar:
             counts = loader.load(parsed, on_orders)
@@ -264,9 +280,10 @@ def _import_one(
     try:
         size = _check_file(path, max_bytes)
         file_hash = _sha256(path)
-        fmt = detect_format(path)
+        source = _sniff(path)
+        fmt = source.fmt
         with begin() as conn:
-            result = _load_file(path, conn, fmt, size, progress, default_tz)
+            result = _load_file(path, conn, source, size, progress, default_tz)
             conn.execute(insert(ImportLog), _log_row(result, file_hash))
         log.info(
             "imported %s (%s): %d orders new, %d updated, %d lines",
