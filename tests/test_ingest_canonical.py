@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select, text
 
 from walmart_lib.db import Order, OrderLine, Product, Store, make_engine
@@ -82,6 +83,42 @@ def test_fast_path_declines_unusual_spellings_and_the_general_parser_accepts_the
         assert conn.execute(select(OrderLine.quantity)).scalar_one() == 2.0
 
 
+_STRICT = {
+    "order_id": "T1",
+    "order_date": "2025-03-01T10:00:00-05:00",
+    "subtotal": "3.00",
+    "lines": [{"name": "Milk", "quantity": 2, "line_total": "3.00"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("subtotal", 3.0),  # money as a number
+        ("order_id", 123),
+        ("store", "Greer"),  # a store must be an object
+        ("lines", {"name": "Milk"}),  # lines must be a list
+        ("line.quantity", "2"),
+        ("line.quantity", True),
+        ("line.weight_adjusted", "true"),
+        ("line.weight_adjusted", 1),
+        ("line.name", 5),
+    ],
+)
+def test_fast_path_declines_every_wrong_json_type(field: str, value: object) -> None:
+    # The JSON reader must never coerce a value: anything off the strict spelling is the
+    # general parser's to accept (with its rules) or reject (naming the line).
+    order = json.loads(json.dumps(_STRICT))
+    if field.startswith("line."):
+        order["lines"][0][field[5:]] = value
+    else:
+        order[field] = value
+    assert canonical.batch_frames(canonical.Batch(2, json.dumps(order).encode() + b"\n")) is None
+    strict = canonical.Batch(2, json.dumps(_STRICT).encode() + b"\n")
+    frames = canonical.batch_frames(strict)
+    assert frames is not None and frames[1]["quantity"].to_list() == [2.0]
+
+
 def test_fast_path_enriches_known_orders_and_warns_on_mismatch(
     tmp_path: Path, engine: Engine
 ) -> None:
@@ -120,37 +157,63 @@ def test_fast_path_enriches_known_orders_and_warns_on_mismatch(
     ]
 
 
-def _lines(n: int) -> list[bytes]:
+def _file(n: int) -> io.BytesIO:
     header = json.dumps({"format": "walmart-grocery-canonical", "version": 1}).encode() + b"\n"
     order = {"order_id": "X", "order_date": "2025-05-01T09:30:00-04:00", "lines": []}
-    return [header] + [
-        json.dumps({**order, "order_id": f"X{i}"}).encode() + b"\n" for i in range(n)
-    ]
+    body = b"".join(json.dumps({**order, "order_id": f"X{i}"}).encode() + b"\n" for i in range(n))
+    return io.BytesIO(header + body)
 
 
 def test_parsed_batches_stream_everything_in_order() -> None:
-    got = [
-        frames[0]["order_id"].to_list()
-        for _batch, frames in canonical.parsed_batches(iter(_lines(25)), batch_orders=10)
-        if frames is not None
-    ]
-    assert got == [[f"X{i}" for i in range(s, min(s + 10, 25))] for s in (0, 10, 20)]
+    batches = list(canonical.parsed_batches(_file(25), batch_bytes=300))
+    assert len(batches) > 3  # small blocks: several batches, each of whole lines
+    got = [i for _batch, frames in batches if frames is not None for i in frames[0]["order_id"]]
+    assert got == [f"X{i}" for i in range(25)]
+
+
+def test_batches_number_lines_across_block_boundaries() -> None:
+    # Block sizes that cut lines anywhere, including smaller than one line.
+    for size in (1, 7, 64, 100, 1 << 20):
+        batches = list(canonical.iter_batches(_file(12), batch_bytes=size))
+        numbered = [(b.first_line + k, raw) for b in batches for k, raw in enumerate(b.raw)]
+        assert [n for n, _ in numbered] == list(range(2, 14))
+        assert [json.loads(raw)["order_id"] for _, raw in numbered] == [f"X{i}" for i in range(12)]
+
+
+def test_a_bad_line_is_named_by_its_number_in_a_later_batch(tmp_path: Path, engine: Engine) -> None:
+    data = _file(40).getvalue().replace(b'"order_id": "X33"', b'"order_id": "X33",,')
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(data)
+    report = import_files([path], engine)
+    assert not report.ok
+    assert "line 35" in (report.files[0].error or "")  # header is line 1, X0 is line 2
+
+
+def test_a_file_without_a_final_newline_keeps_its_last_order(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "no-newline.jsonl"
+    path.write_bytes(_file(3).getvalue().rstrip(b"\n"))
+    report = import_files([path], engine)
+    assert report.ok and report.files[0].orders_added == 3
 
 
 def test_parsed_batches_pass_reader_errors_on_and_stop_cleanly() -> None:
-    def broken() -> Iterator[bytes]:
-        yield from _lines(15)
-        raise OSError("disk went away")
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            if self.tell() > 1000:
+                raise OSError("disk went away")
+            return super().read(size)
 
     seen = 0
     try:
-        for _batch, _frames in canonical.parsed_batches(broken(), batch_orders=10):
+        for _batch, _frames in canonical.parsed_batches(Broken(_file(40).getvalue()), 500):
             seen += 1
     except OSError as exc:
         assert "disk went away" in str(exc)
     else:
         raise AssertionError("the reader's error was swallowed")
-    assert seen == 1
+    assert seen >= 1
     # A consumer that stops early must not leave the worker blocked (this returns at all).
-    for _ in canonical.parsed_batches(iter(_lines(100)), batch_orders=5):
+    for _ in canonical.parsed_batches(_file(100), batch_bytes=100):
         break

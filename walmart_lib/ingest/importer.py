@@ -14,10 +14,11 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.orm import Session
@@ -203,15 +204,20 @@ def _progress(
 class _CountingReader:
     """Wraps a binary file to report bytes read (the progress of a streamed import)."""
 
-    def __init__(self, fh: Any, on_bytes: Callable[[int], None] | None) -> None:
+    def __init__(self, fh: BinaryIO, on_bytes: Callable[[int], None] | None) -> None:
         self._fh = fh
         self._on_bytes = on_bytes
 
-    def __iter__(self) -> Iterator[bytes]:
-        for line in self._fh:
-            if self._on_bytes is not None:
-                self._on_bytes(len(line))
-            yield line
+    def _count(self, data: bytes) -> bytes:
+        if self._on_bytes is not None:
+            self._on_bytes(len(data))
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._count(self._fh.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._count(self._fh.readline(size))
 
 
 def _load_file(
@@ -275,37 +281,43 @@ def _import_one(
     progress: bool,
     default_tz: str,
 ) -> FileResult:
-    file_hash = ""
     fmt: str | None = None
-    try:
-        size = _check_file(path, max_bytes)
-        file_hash = _sha256(path)
-        source = _sniff(path)
-        fmt = source.fmt
-        with begin() as conn:
-            result = _load_file(path, conn, source, size, progress, default_tz)
-            conn.execute(insert(ImportLog), _log_row(result, file_hash))
-        log.info(
-            "imported %s (%s): %d orders new, %d updated, %d lines",
-            result.file,
-            fmt,
-            result.orders_added,
-            result.orders_updated,
-            result.lines_added,
-        )
-        return result
-    except ImportRejected as exc:
-        result = FileResult(file=path.name, status="rejected", format=fmt, error=str(exc))
-    except (OSError, MemoryError) as exc:
-        result = FileResult(
-            file=path.name,
-            status="rejected",
-            format=fmt,
-            error=f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})",
-        )
+    digest: Future[str] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-hash") as pool:
+        try:
+            size = _check_file(path, max_bytes)
+            # The hash only goes to the import log: work it out on the side (hashlib releases
+            # the GIL) instead of reading the whole file once more before the import starts.
+            digest = pool.submit(_sha256, path)
+            source = _sniff(path)
+            fmt = source.fmt
+            with begin() as conn:
+                result = _load_file(path, conn, source, size, progress, default_tz)
+                conn.execute(insert(ImportLog), _log_row(result, digest.result()))
+            log.info(
+                "imported %s (%s): %d orders new, %d updated, %d lines",
+                result.file,
+                fmt,
+                result.orders_added,
+                result.orders_updated,
+                result.lines_added,
+            )
+            return result
+        except ImportRejected as exc:
+            result = FileResult(file=path.name, status="rejected", format=fmt, error=str(exc))
+        except (OSError, MemoryError) as exc:
+            result = FileResult(
+                file=path.name,
+                status="rejected",
+                format=fmt,
+                error=f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})",
+            )
+        file_hash = "-"
+        if digest is not None and digest.exception() is None:
+            file_hash = digest.result()
     log.warning("rejected %s: %s", path.name, result.error)
     with begin() as conn:
-        conn.execute(insert(ImportLog), _log_row(result, file_hash or "-"))
+        conn.execute(insert(ImportLog), _log_row(result, file_hash))
     return result
 
 

@@ -10,13 +10,15 @@ products are matched against what is stored (see :mod:`walmart_lib.ingest.matchi
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from walmart_lib.db.models import Order, OrderLine, Product, Store
 from walmart_lib.ingest.matching import ProductIndex
@@ -233,6 +235,36 @@ class Loader:
     def _insert_lines(self, rows: list[tuple[Any, ...]]) -> None:
         self._executemany(_LINE_TABLE, _LINE_COLUMNS, rows)
         self.counts.lines_added += len(rows)
+
+    def _insert_frame(self, table: Any, columns: tuple[str, ...], frame: pl.DataFrame) -> None:
+        """Bulk insert a frame's ``columns``.
+
+        On SQLite the rows are never materialised: each column becomes one Python list (polars
+        builds those in Rust) and ``zip`` hands the driver one row at a time, so a million-line
+        batch costs no list of tuples and no garbage-collector passes over one (measured: about
+        a second per million lines). Other drivers get the same rows as a list.
+        """
+        if frame.height == 0:
+            return
+        if self.conn.dialect.name != "sqlite":
+            self._executemany(table, columns, frame.select(list(columns)).rows())
+            return
+        key = (table.__tablename__, columns)
+        sql = self._sql.get(key)
+        if sql is None:
+            stmt = insert(table).values({c: None for c in columns})
+            sql = self._sql[key] = str(stmt.compile(dialect=self.conn.dialect))
+        values = [frame.get_column(c).to_list() for c in columns]
+        raw = cast(sqlite3.Connection, self.conn.connection.dbapi_connection)
+        cursor = raw.cursor()
+        try:
+            # The raw cursor takes an iterator (SQLAlchemy wants a list); it shares the
+            # connection, so the rows are inside the file's transaction all the same.
+            cursor.executemany(sql, zip(*values, strict=True))
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        finally:
+            cursor.close()
 
     def _line_rows(self, order: ParsedOrder) -> list[tuple[Any, ...]]:
         # Products first: a substitute may name an original that comes later in the order.
@@ -457,19 +489,16 @@ class Loader:
         if self.conn.dialect.name == "sqlite":
             # The text form SQLAlchemy's SQLite DateTime type writes and reads back.
             dates = dates.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-        order_rows = (
-            orders.with_columns(
-                pl.col("order_id").alias("id"),
-                dates.alias("order_date"),
-                pl.lit(source_format).alias("source_format"),
-                pl.col("order_id")
-                .replace_strict(warnings, default=None, return_dtype=pl.String)
-                .alias("warnings"),
-            )
-            .select(list(_ORDER_COLUMNS))
-            .rows()
-        )
-        self._executemany(_ORDER_TABLE, _ORDER_COLUMNS, order_rows)
-        self.counts.orders_added += len(order_rows)
-        self._insert_lines(lines.select(list(_LINE_COLUMNS)).rows())
+        order_rows = orders.with_columns(
+            pl.col("order_id").alias("id"),
+            dates.alias("order_date"),
+            pl.lit(source_format).alias("source_format"),
+            pl.col("order_id")
+            .replace_strict(warnings, default=None, return_dtype=pl.String)
+            .alias("warnings"),
+        ).select(list(_ORDER_COLUMNS))
+        self._insert_frame(_ORDER_TABLE, _ORDER_COLUMNS, order_rows)
+        self.counts.orders_added += order_rows.height
+        self._insert_frame(_LINE_TABLE, _LINE_COLUMNS, lines)
+        self.counts.lines_added += lines.height
         return self.counts
