@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "Encoder",
     "get_encoder",
     "is_encoder_loaded",
+    "length_groups",
     "model_dir",
 ]
 
@@ -38,6 +40,8 @@ MAX_TOKENS = 64
 #: Characters kept before tokenising: tokenising 10,000 characters only to drop them is waste.
 MAX_CHARS = 1_000
 DEFAULT_BATCH = 64
+#: Below this many texts per core a batch runs as one pass (splitting would not pay).
+MIN_PARALLEL_BATCH = 8
 
 _LOCK = threading.Lock()
 _ENCODERS: dict[bool, Encoder] = {}
@@ -88,36 +92,107 @@ class Encoder:
                     model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
                 )
         self.model = model
+        self._pad_id = int(self.tokenizer.pad_token_id or 0)
         self.quantize = quantize
         # The Rust tokenizer keeps padding/truncation state per call: serialise tokenisation.
         self._tok_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        self._workers = max(1, torch.get_num_threads())
+        self._executor: ThreadPoolExecutor | None = None
 
     def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (shape ``(len(texts), 384)``)."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         clean = [(t or "")[:MAX_CHARS] for t in texts]
-        # Sorting by length keeps padding (wasted compute) small inside each batch.
-        order = sorted(range(len(clean)), key=lambda i: len(clean[i]))
+        with self._tok_lock:
+            ids: list[list[int]] = self.tokenizer(
+                clean, truncation=True, max_length=MAX_TOKENS, return_attention_mask=False
+            )["input_ids"]
+        # Shortest first, then cut into the sub-batches that cost least (see length_groups).
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        lengths = [len(ids[i]) for i in order]
+        workers = self._workers if len(ids) >= 2 * MIN_PARALLEL_BATCH else 1
+        per_group = min(batch_size, -(-len(ids) // workers))
+        groups = [order[a:b] for a, b in length_groups(lengths, per_group)]
         out = np.zeros((len(clean), EMBEDDING_DIM), dtype=np.float32)
+        if workers == 1 or len(groups) == 1:
+            for idx in groups:
+                out[idx] = self._forward([ids[i] for i in idx])
+            return out
         torch = self._torch
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            with self._tok_lock:
-                batch = self.tokenizer(
-                    [clean[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=MAX_TOKENS,
-                    return_tensors="pt",
-                )
-            with torch.inference_mode():
-                hidden = self.model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-            out[idx] = pooled.numpy()
+        # Several sub-batches: one per core, each on one thread. torch's intra-op threads
+        # synchronise after every small operator; independent passes side by side do not
+        # (measured: two 32-text passes 48 ms in parallel against 69 ms one after the other
+        # on two intra-op threads). The thread setting is process-wide, hence the lock.
+        with self._run_lock:
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                # Longest first: the pool then finishes with the short passes.
+                jobs = sorted(groups, key=lambda g: -len(g) * len(ids[g[-1]]))
+                results = self._pool().map(lambda g: self._forward([ids[i] for i in g]), jobs)
+                for idx, vectors in zip(jobs, results, strict=True):
+                    out[idx] = vectors
+            finally:
+                torch.set_num_threads(threads)
         return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled, normalised vectors of token-id lists (padded here to the longest)."""
+        torch = self._torch
+        width = max(len(t) for t in batch)
+        tokens = np.full((len(batch), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, t in enumerate(batch):
+            tokens[row, : len(t)] = t
+            mask[row, : len(t)] = 1
+        attention = torch.from_numpy(mask)
+        with torch.inference_mode():
+            hidden = self.model(
+                input_ids=torch.from_numpy(tokens),
+                attention_mask=attention,
+                token_type_ids=torch.zeros_like(attention),
+            ).last_hidden_state
+            weights = attention.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return np.asarray(torch.nn.functional.normalize(pooled, p=2, dim=1).numpy())
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="encoder")
+        return self._executor
+
+
+#: What one extra forward pass costs, in padded tokens' worth of compute (measured on 2 cores:
+#: ~3.5 ms fixed per pass against ~0.06 ms per token at batch 64).
+PASS_COST_TOKENS = 60
+
+
+def length_groups(lengths: list[int], max_batch: int) -> list[tuple[int, int]]:
+    """Cut ascending ``lengths`` into ``[start, stop)`` sub-batches of least total cost.
+
+    A sub-batch costs a fixed :data:`PASS_COST_TOKENS` plus its size times its longest
+    member (everything is padded to that). One batch of short and long texts together wastes
+    a third of the encoder's work on padding; a pass per length wastes it on per-pass
+    overhead. Dynamic programming over the sorted lengths finds the cheapest cut in
+    ``O(n * max_batch)``.
+    """
+    n = len(lengths)
+    best = [0.0] + [float("inf")] * n
+    cut = [0] * (n + 1)
+    for stop in range(1, n + 1):
+        width = lengths[stop - 1]
+        for start in range(max(0, stop - max_batch), stop):
+            cost = best[start] + PASS_COST_TOKENS + (stop - start) * width
+            if cost < best[stop]:
+                best[stop], cut[stop] = cost, start
+    groups = []
+    stop = n
+    while stop > 0:
+        groups.append((cut[stop], stop))
+        stop = cut[stop]
+    return groups[::-1]
 
 
 def get_encoder(quantize: bool = True) -> Encoder:

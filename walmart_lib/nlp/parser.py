@@ -29,6 +29,7 @@ from walmart_lib.nlp.features import featurize
 from walmart_lib.nlp.head import IntentHead
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
 from walmart_lib.nlp.querylog import LogRecord, get_query_logger
+from walmart_lib.nlp.threads import single_threaded_blas
 from walmart_lib.nlp.training import MODEL_DIR
 
 __all__ = ["Parse", "Parser", "load_parser"]
@@ -143,6 +144,10 @@ class Parser:
 
     def parse_batch(self, texts: Sequence[str], today: date | None = None) -> list[Parse]:
         """Parse many utterances with one encoder pass."""
+        with single_threaded_blas():
+            return self._parse_batch(texts, today)
+
+    def _parse_batch(self, texts: Sequence[str], today: date | None) -> list[Parse]:
         start = time.perf_counter()
         today = today or date.today()
         raw = ["" if t is None else str(t) for t in texts]

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from walmart_lib.db.models import Product
 from walmart_lib.db.state import data_version
+from walmart_lib.nlp.threads import single_threaded_blas
 
 __all__ = [
     "ABBREVIATIONS",
@@ -171,6 +172,10 @@ class ProductIndex:
 
     def rank(self, query: str, limit: int = 10, min_score: float = 0.0) -> list[ProductCandidate]:
         """Products best matching ``query``, best first."""
+        with single_threaded_blas():
+            return self._rank(query, limit, min_score)
+
+    def _rank(self, query: str, limit: int, min_score: float) -> list[ProductCandidate]:
         self.refresh()
         expanded = expand_query(query)
         if not expanded or not self._ids:
