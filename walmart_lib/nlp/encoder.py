@@ -15,8 +15,8 @@ from __future__ import annotations
 import importlib.resources
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
