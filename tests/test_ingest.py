@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -613,3 +614,18 @@ def test_substitute_links_to_an_original_listed_after_it(engine: Engine, tmp_pat
             select(OrderLine.substitute_for_product_id).where(OrderLine.line_no == 1)
         ).scalar()
     assert original is not None and linked == original
+
+
+def test_the_import_log_holds_each_files_sha256(engine: Engine, tmp_path: Path) -> None:
+    # The hash is computed on a side thread while the file imports; it must still be exact.
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"order": ')
+    missing = tmp_path / "missing.json"
+    import_files([HISTORY, bad, missing], engine)
+    with engine.connect() as conn:
+        log = {r.file_name: r for r in conn.execute(select(ImportLog))}
+    assert log[HISTORY.name].file_hash == hashlib.sha256(HISTORY.read_bytes()).hexdigest()
+    assert log[HISTORY.name].status == "imported"
+    assert log[bad.name].file_hash == hashlib.sha256(bad.read_bytes()).hexdigest()
+    assert log[bad.name].status == "rejected"
+    assert log[missing.name].file_hash == "-"  # nothing to hash
