@@ -89,6 +89,17 @@ def test_unseen_examples_are_not_training_data() -> None:
             assert text.lower() not in seen, text
 
 
+def test_no_training_utterance_is_a_heldout_or_benchmark_test_sentence() -> None:
+    # Own data written for the product must never repeat a sentence we evaluate on.
+    own = {ex.text.strip().lower() for ex in load_training_examples(include_clinc=False)}
+    heldout = {ex.text.strip().lower() for ex in load_jsonl(HELDOUT_FILE)}
+    test_file = Path(__file__).resolve().parents[1] / "benchmarks/nlp/clinc_grocery_test.jsonl"
+    benchmark = {ex.text.strip().lower() for ex in load_jsonl(test_file)}
+    assert not own & heldout
+    assert not own & benchmark
+    assert len(benchmark) > 1000  # the file was really read
+
+
 @pytest.mark.parametrize("intent", list(UNSEEN))
 def test_each_intent_on_unseen_examples(parser: Parser, intent: str) -> None:
     for text in UNSEEN[intent]:
