@@ -517,22 +517,16 @@ def store_comparison(
             (pl.col("priciest_price") - pl.col("cheapest_price")).round(2).alias("spread")
         )
         .with_columns((pl.col("spread") / pl.col("cheapest_price") * 100).alias("spread_pct"))
-        .sort(["spread_pct", "product_id"], descending=[True, False])
     )
     names = load_frames(bind).stores.select("store_id", "store_name")
-    out = (
-        out.join(
-            names.rename({"store_id": "cheapest_store_id", "store_name": "cheapest_store_name"}),
-            on="cheapest_store_id",
+    for side in ("cheapest", "priciest"):
+        out = out.join(
+            names.rename({"store_id": f"{side}_store_id", "store_name": f"{side}_store_name"}),
+            on=f"{side}_store_id",
             how="left",
         )
-        .join(
-            names.rename({"store_id": "priciest_store_id", "store_name": "priciest_store_name"}),
-            on="priciest_store_id",
-            how="left",
-        )
-        .sort(["spread_pct", "product_id"], descending=[True, False])
-    )
+    # Sorted once, after the joins (a join need not keep row order).
+    out = out.sort(["spread_pct", "product_id"], descending=[True, False])
     return conform(with_names(out, bind), COMPARISON_SCHEMA)
 
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -246,18 +246,8 @@ def _load_file(
             counts = loader.load(parsed, on_orders)
     if counts.changed:
         bump_data_version(conn)
-    return FileResult(
-        file=label,
-        status="imported",
-        format=fmt,
-        orders_added=counts.orders_added,
-        orders_updated=counts.orders_updated,
-        orders_unchanged=counts.orders_unchanged,
-        lines_added=counts.lines_added,
-        products_added=counts.products_added,
-        stores_added=counts.stores_added,
-        warnings=counts.warnings,
-    )
+    # Every LoadCounts field is a FileResult field of the same name.
+    return FileResult(file=label, status="imported", format=fmt, **asdict(counts))
 
 
 def _log_row(result: FileResult, file_hash: str) -> dict[str, Any]:

@@ -213,6 +213,15 @@ class Loader:
         return None
 
     # -- orders ---------------------------------------------------------------------------
+    def _insert_sql(self, table: Any, columns: tuple[str, ...]) -> str:
+        """The parameterised INSERT of ``columns``, compiled from the table once per loader."""
+        key = (table.__tablename__, columns)
+        sql = self._sql.get(key)
+        if sql is None:
+            stmt = insert(table).values({c: None for c in columns})
+            sql = self._sql[key] = str(stmt.compile(dialect=self.conn.dialect))
+        return sql
+
     def _executemany(
         self, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
@@ -221,13 +230,8 @@ class Loader:
         Still fully parameterised (the statement is compiled from the table)."""
         if not rows:
             return
-        dialect = self.conn.dialect
-        key = (table.__tablename__, columns)
-        sql = self._sql.get(key)
-        if sql is None:
-            stmt = insert(table).values({c: None for c in columns})
-            sql = self._sql[key] = str(stmt.compile(dialect=dialect))
-        if dialect.paramstyle in ("named", "pyformat"):
+        sql = self._insert_sql(table, columns)
+        if self.conn.dialect.paramstyle in ("named", "pyformat"):
             self.conn.exec_driver_sql(sql, [dict(zip(columns, r, strict=True)) for r in rows])
         else:
             self.conn.exec_driver_sql(sql, rows)
@@ -249,11 +253,7 @@ class Loader:
         if self.conn.dialect.name != "sqlite":
             self._executemany(table, columns, frame.select(list(columns)).rows())
             return
-        key = (table.__tablename__, columns)
-        sql = self._sql.get(key)
-        if sql is None:
-            stmt = insert(table).values({c: None for c in columns})
-            sql = self._sql[key] = str(stmt.compile(dialect=self.conn.dialect))
+        sql = self._insert_sql(table, columns)
         values = [frame.get_column(c).to_list() for c in columns]
         raw = cast(sqlite3.Connection, self.conn.connection.dbapi_connection)
         cursor = raw.cursor()

@@ -14,36 +14,36 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 __all__ = ["single_threaded_blas"]
 
 _LOCK = threading.Lock()
-_CONTROLLER: list[Any] = []
-_ACTIVE = 0  # nesting depth across threads: the pool is restored when the last call ends
-_RESTORE: list[Any] = []
+_active = 0  # calls inside, across threads: the pool is restored when the last one leaves
+_limit: Any = None  # threadpoolctl's handle on the limit while any call is inside
 
 
+@cache
 def _controller() -> Any:
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
+    from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
+    return ThreadpoolController()
 
 
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """numpy's BLAS on one thread inside the block (safe to nest and to use from threads)."""
-    global _ACTIVE
+    global _active, _limit
     with _LOCK:
-        if _ACTIVE == 0:
-            _RESTORE.append(_controller().limit(limits=1, user_api="blas"))
-        _ACTIVE += 1
+        if _active == 0:
+            _limit = _controller().limit(limits=1, user_api="blas")
+        _active += 1
     try:
         yield
     finally:
         with _LOCK:
-            _ACTIVE -= 1
-            if _ACTIVE == 0:
-                _RESTORE.pop().restore_original_limits()
+            _active -= 1
+            if _active == 0:
+                _limit.restore_original_limits()
+                _limit = None
