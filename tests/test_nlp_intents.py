@@ -15,6 +15,7 @@ from walmart_lib.cli import main
 from walmart_lib.db import NlpQueryLog, Store, bump_data_version, make_engine, session_scope
 from walmart_lib.nlp import INTENTS, MODEL_NAME, Parse, Parser, StoreRef, load_parser
 from walmart_lib.nlp.data import HELDOUT_FILE, load_jsonl, load_training_examples
+from walmart_lib.nlp.entities import extract_entities
 from walmart_lib.nlp.evaluate import evaluate
 from walmart_lib.nlp.head import IntentHead
 from walmart_lib.nlp.training import MODEL_DIR
@@ -113,7 +114,18 @@ def test_heldout_file_figures(parser: Parser) -> None:
     assert report.in_scope_accuracy is not None and report.in_scope_accuracy >= 0.90
     assert report.oos_recall is not None and report.oos_recall >= 0.85
     assert report.entities["product"]["accuracy"] >= 0.90
-    assert report.entities["date_from"]["accuracy"] == 1.0
+    # A row whose intent is missed (out_of_scope) carries no entities, so this is a floor too;
+    # given the right intent, the date extraction itself is exact on every annotated row.
+    assert report.entities["date_from"]["accuracy"] >= 0.95
+    dated = [ex for ex in load_jsonl(HELDOUT_FILE) if ex.entities and "date_from" in ex.entities]
+    assert len(dated) >= 30
+    for ex in dated:
+        assert ex.entities is not None and ex.today is not None
+        got = extract_entities(ex.text, date.fromisoformat(ex.today), (), ex.intent)
+        assert (got.get("date_from"), got.get("date_to")) == (
+            ex.entities["date_from"],
+            ex.entities.get("date_to"),
+        ), ex.text
 
 
 def test_parse_batch_matches_parse(parser: Parser) -> None:
@@ -275,7 +287,7 @@ def test_retraining_reproduces_the_committed_model(
     assert fresh.meta["data_sha256"] == committed.meta["data_sha256"]
     assert fresh.lexicon.vocabulary == committed.lexicon.vocabulary
     assert fresh.threshold == pytest.approx(committed.threshold, abs=0.02)
-    for key in ("cv_in_scope_accuracy", "cv_oos_recall", "cv_novel_product_accuracy"):
+    for key in ("val_in_scope_accuracy", "val_oos_recall", "val_novel_product_accuracy"):
         assert fresh.meta[key] == pytest.approx(committed.meta[key], abs=0.005), key
     # Same decisions on the held-out file as the committed artifacts.
     retrained = Parser(use_database=False, stores=SC_STORES, log_queries=False, model_dir=tmp_path)

@@ -52,7 +52,7 @@ def test_nlp_health_reports_the_model_loading(server: ServerProcess) -> None:
         time.sleep(0.5)
         body = server.get("/api/nlp/health").json()
     assert body["loaded"] is True
-    saved = json.loads((MODEL_DIR / "head.json").read_text())["cv_in_scope_accuracy"]
+    saved = json.loads((MODEL_DIR / "head.json").read_text())["val_in_scope_accuracy"]
     assert body["accuracy_percent"] == pytest.approx(saved * 100)
 
 
@@ -109,7 +109,7 @@ def test_nlp_metrics(server: ServerProcess) -> None:
     count = [ln for ln in text.splitlines() if ln.startswith("nlp_parse_latency_ms_count")]
     assert count and float(count[0].split()[-1]) >= 3
     accuracy = [ln for ln in text.splitlines() if ln.startswith("nlp_service_accuracy_percent")]
-    saved = json.loads((MODEL_DIR / "head.json").read_text())["cv_in_scope_accuracy"]
+    saved = json.loads((MODEL_DIR / "head.json").read_text())["val_in_scope_accuracy"]
     assert float(accuracy[0].split()[-1]) == pytest.approx(saved * 100)
 
 

@@ -58,12 +58,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     report = train(out_dir=Path(args.out) if args.out else MODEL_DIR, seed=args.seed)
     print(f"trained on {report.examples} utterances in {report.seconds:.1f} s")
+    print(f"encoder fine-tuning: {report.tuning}")
     print(f"head: {report.config}")
     print(f"temperature {report.temperature:.3f}, out-of-scope threshold {report.threshold:.2f}")
     print(
-        f"cross-validated in-scope accuracy {report.cv_in_scope_accuracy:.2%}, "
-        f"out-of-scope recall {report.cv_oos_recall:.2%}, "
-        f"unseen-product accuracy {report.cv_novel_product_accuracy:.2%}"
+        f"validation split: in-scope accuracy {report.val_in_scope_accuracy:.2%}, "
+        f"out-of-scope recall {report.val_oos_recall:.2%}, "
+        f"unseen-product accuracy {report.val_novel_product_accuracy:.2%}"
     )
     print(f"wrote {report.out_dir}")
     return 0

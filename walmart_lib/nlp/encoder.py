@@ -20,9 +20,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from walmart_lib.nlp.tuning import TunedLayers
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -46,7 +49,7 @@ DEFAULT_BATCH = 64
 MIN_PARALLEL_BATCH = 8
 
 _LOCK = threading.Lock()
-_ENCODERS: dict[bool, Encoder] = {}
+_ENCODERS: dict[tuple[bool, str | None], Encoder] = {}
 
 
 def _go_offline() -> None:
@@ -69,9 +72,14 @@ def model_dir() -> Path:
 
 
 class Encoder:
-    """Tokeniser + transformer + mean pooling. Thread-safe; one instance per process."""
+    """Tokeniser + transformer + mean pooling. Thread-safe; one instance per process.
 
-    def __init__(self, quantize: bool = True) -> None:
+    ``tuned`` (top layers fine-tuned for intents, :mod:`walmart_lib.nlp.tuning`) replaces
+    those layers' weights before quantising: the intent parser's encoder carries them, product
+    search's does not.
+    """
+
+    def __init__(self, quantize: bool = True, tuned: TunedLayers | None = None) -> None:
         _go_offline()
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -83,6 +91,8 @@ class Encoder:
         self.tokenizer: Any = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model: Any = AutoModel.from_pretrained(path, local_files_only=True)
         model.eval()
+        if tuned is not None:
+            tuned.merge_into(model)
         if quantize:
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
@@ -106,18 +116,14 @@ class Encoder:
         """Unit-length float32 vectors, one row per text (shape ``(len(texts), 384)``)."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        clean = [(t or "")[:MAX_CHARS] for t in texts]
-        with self._tok_lock:
-            ids: list[list[int]] = self.tokenizer(
-                clean, truncation=True, max_length=MAX_TOKENS, return_attention_mask=False
-            )["input_ids"]
+        ids = self._tokenize(texts)
         # Shortest first, then cut into the sub-batches that cost least (see length_groups).
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         lengths = [len(ids[i]) for i in order]
         workers = self._workers if len(ids) >= 2 * MIN_PARALLEL_BATCH else 1
         per_group = min(batch_size, -(-len(ids) // workers))
         groups = [order[a:b] for a, b in length_groups(lengths, per_group)]
-        out = np.zeros((len(clean), EMBEDDING_DIM), dtype=np.float32)
+        out = np.zeros((len(ids), EMBEDDING_DIM), dtype=np.float32)
         side_by_side = workers > 1 and len(groups) > 1
         if side_by_side:
             # Longest first: the pool then finishes with the short passes.
@@ -146,8 +152,16 @@ class Encoder:
             finally:
                 torch.set_num_threads(threads)
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
-        """Mean-pooled, normalised vectors of token-id lists (padded here to the longest)."""
+    def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        clean = [(t or "")[:MAX_CHARS] for t in texts]
+        with self._tok_lock:
+            ids: list[list[int]] = self.tokenizer(
+                clean, truncation=True, max_length=MAX_TOKENS, return_attention_mask=False
+            )["input_ids"]
+        return ids
+
+    def _run(self, batch: list[list[int]], **kwargs: Any) -> tuple[Any, Any]:
+        """(model output, attention mask) for token-id lists padded to the longest."""
         torch = self._torch
         width = max(len(t) for t in batch)
         tokens = np.full((len(batch), width), self._pad_id, dtype=np.int64)
@@ -156,12 +170,37 @@ class Encoder:
             tokens[row, : len(t)] = t
             mask[row, : len(t)] = 1
         attention = torch.from_numpy(mask)
+        out = self.model(
+            input_ids=torch.from_numpy(tokens),
+            attention_mask=attention,
+            token_type_ids=torch.zeros_like(attention),
+            **kwargs,
+        )
+        return out, attention
+
+    def hidden_states(self, texts: list[str], layer: int) -> list[np.ndarray]:
+        """What enters transformer layer ``layer`` (0 = the embeddings' output), per text.
+
+        One ``(tokens, 384)`` float32 array per text, unpadded; used to fine-tune the layers above.
+        """
+        ids = self._tokenize(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out: list[np.ndarray] = [np.zeros((0, EMBEDDING_DIM), np.float32)] * len(ids)
+        with self._torch.inference_mode():
+            for start in range(0, len(order), DEFAULT_BATCH):
+                group = order[start : start + DEFAULT_BATCH]
+                result, _ = self._run([ids[i] for i in group], output_hidden_states=True)
+                states = result.hidden_states[layer].numpy()
+                for row, i in enumerate(group):
+                    out[i] = states[row, : len(ids[i])].copy()
+        return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled, normalised vectors of token-id lists (padded here to the longest)."""
+        torch = self._torch
         with torch.inference_mode():
-            hidden = self.model(
-                input_ids=torch.from_numpy(tokens),
-                attention_mask=attention,
-                token_type_ids=torch.zeros_like(attention),
-            ).last_hidden_state
+            result, attention = self._run(batch)
+            hidden = result.last_hidden_state
             weights = attention.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return np.asarray(torch.nn.functional.normalize(pooled, p=2, dim=1).numpy())
@@ -203,14 +242,25 @@ def length_groups(lengths: list[int], max_batch: int) -> list[tuple[int, int]]:
     return groups[::-1]
 
 
-def get_encoder(quantize: bool = True) -> Encoder:
-    """The process-wide encoder (loaded on first call, a few seconds)."""
+def _key(quantize: bool, tuned: Path | None) -> tuple[bool, str | None]:
+    return quantize, None if tuned is None else str(Path(tuned).resolve())
+
+
+def get_encoder(quantize: bool = True, tuned: Path | None = None) -> Encoder:
+    """The process-wide encoder, plain or with the tuned-layers file ``tuned`` in it.
+
+    Loaded on first call (a few seconds); one instance per (precision, tuned-layers file).
+    """
+    key = _key(quantize, tuned)
     with _LOCK:
-        if quantize not in _ENCODERS:
-            _ENCODERS[quantize] = Encoder(quantize=quantize)
-        return _ENCODERS[quantize]
+        if key not in _ENCODERS:
+            from walmart_lib.nlp.tuning import TunedLayers
+
+            layers = None if tuned is None else TunedLayers.load(Path(tuned))
+            _ENCODERS[key] = Encoder(quantize=quantize, tuned=layers)
+        return _ENCODERS[key]
 
 
-def is_encoder_loaded(quantize: bool = True) -> bool:
-    """Whether the encoder is already in memory (never triggers a load)."""
-    return quantize in _ENCODERS
+def is_encoder_loaded(quantize: bool = True, tuned: Path | None = None) -> bool:
+    """Whether that encoder is already in memory (never triggers a load)."""
+    return _key(quantize, tuned) in _ENCODERS

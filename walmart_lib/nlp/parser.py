@@ -71,6 +71,7 @@ class Parser:
         self._model_dir = model_dir
         self._head: IntentHead | None = None
         self._quantize = True
+        self._tuned: Path | None = None
         self._load_lock = threading.Lock()
         self._stores_cache: dict[int, tuple[int, tuple[StoreRef, ...]]] = {}
 
@@ -81,13 +82,16 @@ class Parser:
             if self._head is None:
                 head = IntentHead.load(self._model_dir)
                 self._quantize = bool(head.meta.get("quantized", True))
-                get_encoder(self._quantize)
+                # The head was trained on the embeddings of the tuned encoder it names.
+                name = head.meta.get("tuned_layers_file")
+                self._tuned = self._model_dir / str(name) if name else None
+                get_encoder(self._quantize, self._tuned)
                 self._head = head
         return self
 
     def is_loaded(self) -> bool:
         """Whether the model is in memory (never triggers a load)."""
-        return self._head is not None and is_encoder_loaded(self._quantize)
+        return self._head is not None and is_encoder_loaded(self._quantize, self._tuned)
 
     def health(self) -> dict[str, Any]:
         """``{"model", "loaded", "intents"}`` for the HTTP health route."""
@@ -157,7 +161,7 @@ class Parser:
         if readable:
             head = self.head
             batch = [clipped[i] for i in readable]
-            emb = get_encoder(self._quantize).encode(batch)
+            emb = get_encoder(self._quantize, self._tuned).encode(batch)
             for i, verdict in zip(
                 readable,
                 head.decide(head.predict_proba(featurize(batch, emb, head.lexicon))),

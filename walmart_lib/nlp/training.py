@@ -1,14 +1,16 @@
-"""Training the intent head: embed the data, choose and calibrate by cross-validation, save.
+"""Training the intent model: fine-tune the encoder, fit the head, calibrate on a validation split.
 
-``train()`` embeds every training utterance once, then runs a stratified k-fold over a few head
-configurations. The out-of-fold predictions (each utterance scored by a head that never saw it)
-choose the configuration, fit the softmax temperature, and choose the out-of-scope threshold
-that maximises the mean of in-scope accuracy and out-of-scope recall (near-ties go to the
-higher out-of-scope recall); a third figure scores
-the same folds on copies of the utterances with products the training never contains. Own
-utterances are also augmented with swapped-in products. The chosen configuration is
-then refitted on all the data and written to ``walmart_lib/nlp/model/`` with its figures. Same
-data + same seed -> same artifacts. The CLINC *test* file is never read here.
+``train()`` deals the data into five stratified parts and holds one out as the validation
+split. On the other four it fine-tunes the encoder's top layers (:mod:`walmart_lib.nlp.tuning`),
+embeds every utterance with the tuned encoder and fits the head over those embeddings and
+the word indicators. The validation split (which neither saw) fits the softmax temperature
+and chooses the out-of-scope threshold that maximises the mean of in-scope accuracy and
+out-of-scope recall (near-ties go to the higher out-of-scope recall); a third figure scores
+copies of the validation utterances with products the training never contains. Own
+utterances are also augmented with swapped-in products. Tuned layers and head are then refitted on
+all the data with that calibration and written to ``walmart_lib/nlp/model/`` with the
+validation figures. Same data + same seed -> same artifacts on a given machine. The CLINC
+*test* file is never read here.
 """
 
 from __future__ import annotations
@@ -24,16 +26,22 @@ from typing import Any
 import numpy as np
 
 from walmart_lib.nlp.data import DATA_DIR, Example, load_training_examples
-from walmart_lib.nlp.encoder import EMBEDDING_DIM, MODEL_NAME, get_encoder
+from walmart_lib.nlp.encoder import EMBEDDING_DIM, MODEL_NAME, Encoder, get_encoder
 from walmart_lib.nlp.entities import NO_PRODUCT_INTENTS, extract_entities
 from walmart_lib.nlp.features import LEXICAL_SCALE, MIN_COUNT, Lexicon, featurize
 from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperature
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
+from walmart_lib.nlp.tuning import TUNED_FILE, TUNED_LAYERS, TunedLayers, fine_tune, layer_inputs
 
-__all__ = ["CANDIDATES", "MODEL_DIR", "TrainReport", "choose_threshold", "train"]
+__all__ = ["HEAD_CONFIG", "MODEL_DIR", "TrainReport", "choose_threshold", "train"]
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
+#: The data is dealt into this many stratified parts; one of them is the validation split
+#: that calibrates the temperature and the out-of-scope threshold (20%).
 FOLDS = 5
+VALIDATION_FOLD = 0
+#: Transformer layers in all-MiniLM-L6-v2.
+N_LAYERS = 6
 #: Extra copies of each own utterance that names a product, with another product swapped in.
 #: Out of fold it kept in-scope accuracy, cost ~1 point of out-of-scope recall and raised
 #: accuracy on utterances about products absent from training by ~5 points (docs/nlp.md).
@@ -42,27 +50,25 @@ AUGMENT_COPIES = 2
 VALIDATION_PRODUCTS = 100
 PRODUCTS_FILE = DATA_DIR / "products.txt"
 
-#: Head configurations compared by cross-validation (linear softmax vs one hidden layer).
-#: The shipped run keeps one; docs/nlp.md records the comparisons that chose it (linear heads,
-#: 256 units and other class weights were no better out of fold, or cost 2-3x the time).
-CANDIDATES: tuple[HeadConfig, ...] = (
-    HeadConfig(hidden=128, epochs=200, lr=5e-3, weight_decay=1e-2, dropout=0.2),
-)
+#: The head over the (tuned) embeddings and word indicators; docs/nlp.md records the
+#: comparisons that chose it (linear heads, 256 units and other class weights were no better
+#: out of fold, or cost 2-3x the time).
+HEAD_CONFIG = HeadConfig(hidden=128, epochs=200, lr=5e-3, weight_decay=1e-2, dropout=0.2)
 
 
 @dataclass(frozen=True)
 class TrainReport:
-    """What training chose and measured (all figures are out-of-fold)."""
+    """What training chose and measured (figures on the validation split)."""
 
     examples: int
     per_intent: dict[str, int]
     config: dict[str, Any]
+    tuning: dict[str, Any] | None
     temperature: float
     threshold: float
-    cv_in_scope_accuracy: float
-    cv_oos_recall: float
-    cv_novel_product_accuracy: float
-    candidates: list[dict[str, Any]]
+    val_in_scope_accuracy: float
+    val_oos_recall: float
+    val_novel_product_accuracy: float
     seconds: float
     out_dir: Path
 
@@ -179,8 +185,13 @@ def train(
     seed: int = 0,
     quantize: bool = True,
     augment_copies: int = AUGMENT_COPIES,
+    tune: bool = True,
 ) -> TrainReport:
-    """Train, calibrate and save the head; returns the figures it was chosen by."""
+    """Train, calibrate and save the tuned layers and the head; returns the validation figures.
+
+    ``tune=False`` keeps the encoder as shipped (the head alone is trained): the comparison
+    docs/nlp.md reports.
+    """
     start = time.perf_counter()
     examples = load_training_examples()
     texts = [ex.text for ex in examples]
@@ -188,133 +199,108 @@ def train(
     extra = augment(examples, seed, augment_copies, train_vocab)
     # One copy per row with a product the head never sees: how it does on unseen products.
     novel = augment(examples, seed + 1, 1, valid_vocab)
-    encoder = get_encoder(quantize)
-    emb = encoder.encode(texts)
     y = np.array([INTENTS.index(ex.intent) for ex in examples], dtype=np.int64)
     extra_texts, novel_texts = [t for _, t in extra], [t for _, t in novel]
-    emb_extra = encoder.encode(extra_texts).reshape(len(extra), emb.shape[1])
-    emb_novel = encoder.encode(novel_texts).reshape(len(novel), emb.shape[1])
     src = np.array([i for i, _ in extra], dtype=np.int64)
     nsrc = np.array([i for i, _ in novel], dtype=np.int64)
     ya = y[src] if len(src) else np.zeros(0, dtype=np.int64)
-    fold = _folds(y, FOLDS, seed)
+    # Augmented and novel copies follow their source row: no copy of a validation row trains.
+    valid = _folds(y, FOLDS, seed) == VALIDATION_FOLD
+    valid_extra = valid[src] if len(src) else np.zeros(0, dtype=bool)
+    valid_novel = valid[nsrc] if len(nsrc) else np.zeros(0, dtype=bool)
+    everything = np.arange(len(texts) + len(extra_texts))
+    all_texts = texts + extra_texts + novel_texts
+    labels = np.concatenate([y, ya])
+    base = get_encoder(quantize)
+    first = N_LAYERS - TUNED_LAYERS
+    layer_in = layer_inputs(base, all_texts, first) if tune else []
+    plain = None if tune else base.encode(all_texts)
 
-    def inputs(lexicon: Lexicon, rows: np.ndarray, extra_rows: np.ndarray) -> np.ndarray:
-        """Features of the chosen original rows followed by the chosen augmented rows."""
-        return np.vstack(
-            [
-                featurize([texts[i] for i in np.flatnonzero(rows)], emb[rows], lexicon),
-                featurize(
-                    [extra_texts[i] for i in np.flatnonzero(extra_rows)],
-                    emb_extra[extra_rows],
-                    lexicon,
-                ).reshape(int(extra_rows.sum()), EMBEDDING_DIM + lexicon.dim),
-            ]
+    def embed(rows: np.ndarray) -> tuple[np.ndarray, TunedLayers | None]:
+        """Embeddings of every text by an encoder tuned on ``rows`` (or the plain one)."""
+        if plain is not None:
+            return plain, None
+        tuned = fine_tune([layer_in[i] for i in rows], labels[rows], first, seed=seed).rounded()
+        return Encoder(quantize, tuned).encode(all_texts), tuned
+
+    def fit(rows: np.ndarray, emb: np.ndarray) -> tuple[IntentHead, Lexicon]:
+        own = rows[rows < len(texts)]
+        lexicon = Lexicon.build([texts[i] for i in own])
+        head = fit_head(
+            featurize([all_texts[i] for i in rows], emb[rows], lexicon),
+            labels[rows],
+            HEAD_CONFIG,
+            seed=seed,
+            deep_dim=EMBEDDING_DIM,
         )
+        return head, lexicon
 
-    results: list[dict[str, Any]] = []
-    for config in CANDIDATES:
-        logits = np.zeros((len(y), len(INTENTS)), dtype=np.float64)
-        novel_logits = np.zeros((len(nsrc), len(INTENTS)), dtype=np.float64)
-        for k in range(FOLDS):
-            tr, te = fold != k, fold == k
-            # Augmented copies follow their source row, so no fold scores a copy of its own;
-            # the lexicon is built from the training rows only.
-            tra = fold[src] != k if len(src) else np.zeros(0, dtype=bool)
-            lexicon = Lexicon.build([texts[i] for i in np.flatnonzero(tr)])
-            head = fit_head(
-                inputs(lexicon, tr, tra),
-                np.concatenate([y[tr], ya[tra]]),
-                config,
-                seed=seed,
-                deep_dim=EMBEDDING_DIM,
-            )
-            logits[te] = head.logits(
-                featurize([texts[i] for i in np.flatnonzero(te)], emb[te], lexicon)
-            )
-            mine = fold[nsrc] == k
-            if mine.any():
-                novel_logits[mine] = head.logits(
-                    featurize(
-                        [novel_texts[i] for i in np.flatnonzero(mine)], emb_novel[mine], lexicon
-                    )
-                )
-        temperature = fit_temperature(logits, y)
-        proba = _softmax(logits / temperature)
-        threshold, in_acc, oos_rec = choose_threshold(proba, y)
-        curve = threshold_curve(proba, y)
-        novel_pred = _apply_threshold(_softmax(novel_logits / temperature), threshold)
-        novel_acc = float((novel_pred == y[nsrc]).mean()) if len(nsrc) else 0.0
-        results.append(
-            {
-                "score": in_acc + oos_rec + novel_acc,
-                "config": config,
-                "temperature": temperature,
-                "threshold": threshold,
-                "in_scope": in_acc,
-                "oos_recall": oos_rec,
-                "novel_product": novel_acc,
-                "curve": curve,
-            }
-        )
+    def logits(head: IntentHead, lexicon: Lexicon, rows: np.ndarray, emb: np.ndarray) -> Any:
+        return head.logits(featurize([all_texts[i] for i in rows], emb[rows], lexicon))
 
-    best = max(results, key=lambda r: float(r["score"]))
-    config, curve = best["config"], best["curve"]
-    temperature, threshold = float(best["temperature"]), float(best["threshold"])
-    in_acc, oos_rec = float(best["in_scope"]), float(best["oos_recall"])
-    novel_acc = float(best["novel_product"])
-    lexicon = Lexicon.build(texts)
-    everything = np.ones(len(y), dtype=bool)
-    head = fit_head(
-        inputs(lexicon, everything, np.ones(len(src), dtype=bool)),
-        np.concatenate([y, ya]),
-        config,
-        seed=seed,
-        deep_dim=EMBEDDING_DIM,
+    # 1. Everything but the validation split trains; the validation split calibrates.
+    training_rows = everything[np.concatenate([~valid, ~valid_extra])]
+    emb, _ = embed(training_rows)
+    head, lexicon = fit(training_rows, emb)
+    valid_rows = np.flatnonzero(valid)
+    valid_logits = logits(head, lexicon, valid_rows, emb)
+    temperature = fit_temperature(valid_logits, y[valid])
+    proba = _softmax(valid_logits / temperature)
+    threshold, in_acc, oos_rec = choose_threshold(proba, y[valid])
+    curve = threshold_curve(proba, y[valid])
+    novel_rows = len(texts) + len(extra_texts) + np.flatnonzero(valid_novel)
+    novel_pred = _apply_threshold(
+        _softmax(logits(head, lexicon, novel_rows, emb) / temperature), threshold
     )
+    novel_acc = float((novel_pred == y[nsrc][valid_novel]).mean()) if len(novel_rows) else 0.0
+    # 2. Refit on all the data with the calibration the validation split chose.
+    emb, tuned = embed(everything)
+    head, lexicon = fit(everything, emb)
     head.lexicon = lexicon
     head.temperature, head.threshold = temperature, threshold
     per_intent = {label: int((y == i).sum()) for i, label in enumerate(INTENTS)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if tuned is not None:
+        tuned.save(out_dir / TUNED_FILE)
     head.meta.update(
         {
             "encoder": MODEL_NAME,
             "quantized": quantize,
+            "tuned_layers_file": TUNED_FILE if tuned is not None else None,
+            "tuning_config": tuned.meta["config"] if tuned is not None else None,
+            "tuned_layers_sha256": tuned.digest() if tuned is not None else None,
+            "tuned_layers": TUNED_LAYERS if tuned is not None else 0,
             "seed": seed,
             "lexicon_grams": lexicon.dim,
             "lexicon_min_count": MIN_COUNT,
             "lexical_scale": LEXICAL_SCALE,
             "examples": len(examples),
             "augmented": len(extra),
+            "validation_rows": int(valid.sum()),
             "per_intent": per_intent,
             "data_sha256": _data_hash(examples),
-            "cv_in_scope_accuracy": round(in_acc, 4),
-            "cv_oos_recall": round(oos_rec, 4),
-            "cv_novel_product_accuracy": round(novel_acc, 4),
-            # Out-of-fold trade-off, every 5 points: [threshold, in-scope accuracy, OOS recall].
-            "cv_threshold_curve": [
+            "val_in_scope_accuracy": round(in_acc, 4),
+            "val_oos_recall": round(oos_rec, 4),
+            "val_novel_product_accuracy": round(novel_acc, 4),
+            # Validation trade-off, every 5 points: [threshold, in-scope accuracy, OOS recall].
+            "val_threshold_curve": [
                 [t, round(a, 4), round(r, 4)] for t, a, r in curve if round(t * 100) % 5 == 0
             ],
         }
     )
+    if tuned is None and (out_dir / TUNED_FILE).exists():
+        (out_dir / TUNED_FILE).unlink()  # stale tuned layers must not pair with this head
     head.save(out_dir)
     return TrainReport(
         examples=len(examples),
         per_intent=per_intent,
-        config=config.as_dict(),
+        config=HEAD_CONFIG.as_dict(),
+        tuning=tuned.meta["config"] if tuned is not None else None,
         temperature=temperature,
         threshold=threshold,
-        cv_in_scope_accuracy=in_acc,
-        cv_oos_recall=oos_rec,
-        cv_novel_product_accuracy=novel_acc,
-        candidates=[
-            {
-                "config": r["config"].as_dict(),
-                "in_scope": round(r["in_scope"], 4),
-                "oos_recall": round(r["oos_recall"], 4),
-                "novel_product": round(r["novel_product"], 4),
-            }
-            for r in results
-        ],
+        val_in_scope_accuracy=in_acc,
+        val_oos_recall=oos_rec,
+        val_novel_product_accuracy=novel_acc,
         seconds=time.perf_counter() - start,
         out_dir=out_dir,
     )

@@ -53,12 +53,12 @@ def load_in_background(ctx: ServiceContext) -> None:
 
 
 def model_accuracy_percent() -> float | None:
-    """Cross-validated in-scope intent accuracy saved with the committed model, in percent."""
+    """In-scope intent accuracy on the validation split, saved with the committed model (%)."""
     from walmart_lib.nlp.training import MODEL_DIR
 
     try:
         meta = json.loads((MODEL_DIR / "head.json").read_text(encoding="utf-8"))
-        return float(meta["cv_in_scope_accuracy"]) * 100.0
+        return float(meta["val_in_scope_accuracy"]) * 100.0
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
