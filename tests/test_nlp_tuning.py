@@ -139,3 +139,18 @@ def test_the_parser_runs_the_committed_tuned_layers_and_search_the_plain_encoder
     assert tuned is not plain
     text = ["what's on my to do list"]
     assert not np.allclose(tuned.encode(text), plain.encode(text), atol=1e-3)
+
+
+def test_a_head_without_tuned_layers_runs_on_the_plain_encoder(tmp_path: Path) -> None:
+    """Artifacts from ``train(tune=False)`` (or older ones) name no tuned layers."""
+    import json
+    import shutil
+
+    for name in ("head.json", "head.npz", "lexicon.json"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    meta = json.loads((tmp_path / "head.json").read_text())
+    meta["tuned_layers_file"] = None
+    (tmp_path / "head.json").write_text(json.dumps(meta))
+    parser = Parser(use_database=False, log_queries=False, model_dir=tmp_path).load()
+    assert parser.is_loaded() and parser._tuned is None
+    assert parser.parse("hi there").intent in {"help", "out_of_scope"}
