@@ -281,7 +281,9 @@ def test_retraining_reproduces_the_committed_model(
     tmp_path: Path, parser: Parser, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["nlp", "train", "--out", str(tmp_path)]) == 0  # what `walmart nlp train` runs
-    assert f"wrote {tmp_path}" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert f"wrote {tmp_path}" in printed.out
+    assert "fine-tuning the top 2 encoder layers" in printed.err  # progress, one line a stage
     committed = IntentHead.load(MODEL_DIR)
     fresh = IntentHead.load(tmp_path)
     assert fresh.meta["data_sha256"] == committed.meta["data_sha256"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from walmart_lib.nlp.training import MODEL_DIR, train
 
-    report = train(out_dir=Path(args.out) if args.out else MODEL_DIR, seed=args.seed)
+    report = train(
+        out_dir=Path(args.out) if args.out else MODEL_DIR,
+        seed=args.seed,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     print(f"trained on {report.examples} utterances in {report.seconds:.1f} s")
     print(f"encoder fine-tuning: {report.tuning}")
     print(f"head: {report.config}")

@@ -19,6 +19,7 @@ import hashlib
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,13 +187,20 @@ def train(
     quantize: bool = True,
     augment_copies: int = AUGMENT_COPIES,
     tune: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Train, calibrate and save the tuned layers and the head; returns the validation figures.
 
     ``tune=False`` keeps the encoder as shipped (the head alone is trained): the comparison
-    docs/nlp.md reports.
+    docs/nlp.md reports. ``progress`` is called with a line per stage (the CLI prints them:
+    training takes minutes).
     """
     start = time.perf_counter()
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(f"[{time.perf_counter() - start:5.0f} s] {message}")
+
     examples = load_training_examples()
     texts = [ex.text for ex in examples]
     train_vocab, valid_vocab = product_vocabularies(seed)
@@ -211,6 +219,7 @@ def train(
     everything = np.arange(len(texts) + len(extra_texts))
     all_texts = texts + extra_texts + novel_texts
     labels = np.concatenate([y, ya])
+    step(f"embedding {len(all_texts)} texts ({len(texts)} utterances + copies)")
     base = get_encoder(quantize)
     first = N_LAYERS - TUNED_LAYERS
     layer_in = layer_inputs(base, all_texts, first) if tune else []
@@ -220,6 +229,7 @@ def train(
         """Embeddings of every text by an encoder tuned on ``rows`` (or the plain one)."""
         if plain is not None:
             return plain, None
+        step(f"fine-tuning the top {TUNED_LAYERS} encoder layers on {len(rows)} texts")
         tuned = fine_tune([layer_in[i] for i in rows], labels[rows], first, seed=seed).rounded()
         return Encoder(quantize, tuned).encode(all_texts), tuned
 
@@ -241,6 +251,7 @@ def train(
     # 1. Everything but the validation split trains; the validation split calibrates.
     training_rows = everything[np.concatenate([~valid, ~valid_extra])]
     emb, _ = embed(training_rows)
+    step("fitting the head; calibrating on the validation split")
     head, lexicon = fit(training_rows, emb)
     valid_rows = np.flatnonzero(valid)
     valid_logits = logits(head, lexicon, valid_rows, emb)
@@ -255,6 +266,7 @@ def train(
     novel_acc = float((novel_pred == y[nsrc][valid_novel]).mean()) if len(novel_rows) else 0.0
     # 2. Refit on all the data with the calibration the validation split chose.
     emb, tuned = embed(everything)
+    step("fitting the head on all the data")
     head, lexicon = fit(everything, emb)
     head.lexicon = lexicon
     head.temperature, head.threshold = temperature, threshold
