@@ -348,3 +348,13 @@ def test_encoder_is_the_bundled_model_offline(parser: Parser) -> None:
     assert np.allclose(vectors[0], vectors[1])  # batching and sorting keep rows in place
     assert get_encoder().encode([]).shape == (0, EMBEDDING_DIM)
     assert parser.parse_batch([]) == []
+
+
+def test_the_two_requests_the_old_regex_parser_failed(parser: Parser) -> None:
+    """The issue's examples: the original eight regular expressions got both wrong."""
+    milk = parser.parse("I want to buy 5 gallons of milk", today=TODAY)
+    assert milk.intent == "list_add"
+    assert milk.entities == {"quantity": 5, "unit": "gallon", "product": "milk"}
+    veg = parser.parse("show me organic vegetables", today=TODAY)
+    assert veg.intent == "product_search"
+    assert veg.entities == {"category": "produce", "product": "organic vegetables"}
