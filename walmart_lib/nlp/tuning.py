@@ -7,7 +7,7 @@ training may, so only the top :data:`TUNED_LAYERS` are trained, with a linear cl
 the mean-pooled output. The layers below stay as shipped, so their output for every training
 text is computed once, by the same int8 encoder the parser runs, and each epoch only runs the
 top layers forward and back. The tuned layers are saved with their linear weights in int8
-(per output row, as the encoder quantises them anyway): 3.6 MB instead of 14 MB in float32.
+(per output row, as the encoder quantises them anyway): 3.3 MB instead of 14 MB in float32.
 An encoder built with them costs exactly what the plain one does per sentence. The plain
 encoder still serves product search: tuning it to intents would not help there.
 """
@@ -39,7 +39,7 @@ __all__ = [
 
 TUNED_FILE = "tuned_layers.npz"
 #: all-MiniLM-L6-v2 has 6 layers; the top 2 are tuned. On our validation split, tuning 1
-#: layer gained little; low-rank (LoRA) updates of the same 2 layers were 0.5-1 point worse
+#: layer gained little; low-rank (LoRA) updates of the same 2 layers were 0.5-1.4 points worse
 #: than training them whole (docs/nlp.md).
 TUNED_LAYERS = 2
 
