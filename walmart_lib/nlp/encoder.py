@@ -12,6 +12,7 @@ CPU throughput; docs/nlp.md records accuracy and speed for both precisions. Inpu
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 import threading
@@ -72,7 +73,8 @@ def model_dir() -> Path:
 
 
 class Encoder:
-    """Tokeniser + transformer + mean pooling. Thread-safe; one instance per process.
+    """Tokeniser + transformer + mean pooling. Thread-safe; :func:`get_encoder` keeps one per
+    process for each (precision, tuned layers).
 
     ``tuned`` (top layers fine-tuned for intents, :mod:`walmart_lib.nlp.tuning`) replaces
     those layers' weights before quantising: the intent parser's encoder carries them, product
@@ -242,8 +244,14 @@ def length_groups(lengths: list[int], max_batch: int) -> list[tuple[int, int]]:
     return groups[::-1]
 
 
+@functools.lru_cache(maxsize=16)
+def _resolved(path: str) -> str:
+    return str(Path(path).resolve())
+
+
 def _key(quantize: bool, tuned: Path | None) -> tuple[bool, str | None]:
-    return quantize, None if tuned is None else str(Path(tuned).resolve())
+    # Resolved once per spelling: the parser looks its encoder up on every parse.
+    return quantize, None if tuned is None else _resolved(os.fspath(tuned))
 
 
 def get_encoder(quantize: bool = True, tuned: Path | None = None) -> Encoder:
