@@ -18,7 +18,6 @@ from walmart_lib.nlp.tuning import (
     TuningConfig,
     _run_top,
     fine_tune,
-    layer_inputs,
 )
 
 FIRST = N_LAYERS - TUNED_LAYERS
@@ -49,14 +48,14 @@ def float_encoder() -> Encoder:
     return get_encoder(quantize=False)
 
 
-def test_layer_inputs_through_the_top_layers_give_the_encoders_embedding(
+def test_hidden_states_through_the_top_layers_give_the_encoders_embedding(
     float_encoder: Encoder,
 ) -> None:
     """Training runs only the top layers on cached inputs: that must equal a full pass."""
     import torch
 
     texts = ["milk", "how much did I spend on groceries last month", "", "gv 2% milk x2"]
-    inputs = layer_inputs(float_encoder, texts, FIRST)
+    inputs = float_encoder.hidden_states(texts, FIRST)
     assert [x.shape[1] for x in inputs] == [384] * 4
     assert len(inputs[1]) > len(inputs[0])  # unpadded: one row per word piece
     top = float_encoder.model.encoder.layer[FIRST:]
@@ -97,7 +96,7 @@ def test_fine_tune_pulls_two_confusable_intents_apart(
     texts = TODO + SHOPPING
     labels = np.array([16] * len(TODO) + [5] * len(SHOPPING))  # out_of_scope vs list_show
     config = TuningConfig(epochs=10, lr=5e-4, batch=8)
-    tuned = fine_tune(layer_inputs(float_encoder, texts, FIRST), labels, FIRST, config, seed=0)
+    tuned = fine_tune(float_encoder.hidden_states(texts, FIRST), labels, FIRST, config, seed=0)
     # Every parameter of the tuned layers, and nothing below them.
     assert {int(k.split(".")[0]) for k in tuned.tensors} == set(range(FIRST, N_LAYERS))
     names = {name for name, _ in float_encoder.model.encoder.layer[FIRST].named_parameters()}
@@ -112,7 +111,7 @@ def test_fine_tune_pulls_two_confusable_intents_apart(
     tuned_encoder = Encoder(quantize=False, tuned=rounded)
     assert centroid_cosine(tuned_encoder) < centroid_cosine(float_encoder) - 0.05
     # Seeded: the same data and seed give the same layers.
-    inputs = layer_inputs(float_encoder, texts, FIRST)
+    inputs = float_encoder.hidden_states(texts, FIRST)
     short = TuningConfig(epochs=2, batch=8)
     assert (
         fine_tune(inputs, labels, FIRST, short, seed=1).digest()
@@ -136,7 +135,7 @@ def test_the_parser_runs_the_committed_tuned_layers_and_search_the_plain_encoder
     parser = Parser(use_database=False, log_queries=False).load()
     assert parser.is_loaded()
     tuned, plain = get_encoder(True, path), get_encoder(True)
-    assert tuned is not plain
+    assert tuned is not plain and parser.encoder is tuned
     text = ["what's on my to do list"]
     assert not np.allclose(tuned.encode(text), plain.encode(text), atol=1e-3)
 
@@ -152,5 +151,5 @@ def test_a_head_without_tuned_layers_runs_on_the_plain_encoder(tmp_path: Path) -
     meta["tuned_layers_file"] = None
     (tmp_path / "head.json").write_text(json.dumps(meta))
     parser = Parser(use_database=False, log_queries=False, model_dir=tmp_path).load()
-    assert parser.is_loaded() and parser._tuned is None
+    assert parser.is_loaded() and parser.encoder is get_encoder(True)
     assert parser.parse("hi there").intent in {"help", "out_of_scope"}

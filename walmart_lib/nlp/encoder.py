@@ -12,7 +12,6 @@ CPU throughput; docs/nlp.md records accuracy and speed for both precisions. Inpu
 
 from __future__ import annotations
 
-import functools
 import importlib.resources
 import os
 import threading
@@ -34,7 +33,6 @@ __all__ = [
     "MODEL_NAME",
     "Encoder",
     "get_encoder",
-    "is_encoder_loaded",
     "length_groups",
     "model_dir",
 ]
@@ -244,22 +242,12 @@ def length_groups(lengths: list[int], max_batch: int) -> list[tuple[int, int]]:
     return groups[::-1]
 
 
-@functools.lru_cache(maxsize=16)
-def _resolved(path: str) -> str:
-    return str(Path(path).resolve())
-
-
-def _key(quantize: bool, tuned: Path | None) -> tuple[bool, str | None]:
-    # Resolved once per spelling: the parser looks its encoder up on every parse.
-    return quantize, None if tuned is None else _resolved(os.fspath(tuned))
-
-
 def get_encoder(quantize: bool = True, tuned: Path | None = None) -> Encoder:
     """The process-wide encoder, plain or with the tuned-layers file ``tuned`` in it.
 
     Loaded on first call (a few seconds); one instance per (precision, tuned-layers file).
     """
-    key = _key(quantize, tuned)
+    key = quantize, None if tuned is None else str(Path(tuned).resolve())
     with _LOCK:
         if key not in _ENCODERS:
             from walmart_lib.nlp.tuning import TunedLayers
@@ -267,8 +255,3 @@ def get_encoder(quantize: bool = True, tuned: Path | None = None) -> Encoder:
             layers = None if tuned is None else TunedLayers.load(Path(tuned))
             _ENCODERS[key] = Encoder(quantize=quantize, tuned=layers)
         return _ENCODERS[key]
-
-
-def is_encoder_loaded(quantize: bool = True, tuned: Path | None = None) -> bool:
-    """Whether that encoder is already in memory (never triggers a load)."""
-    return _key(quantize, tuned) in _ENCODERS

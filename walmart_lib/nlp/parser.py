@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from walmart_lib.nlp.encoder import MAX_CHARS, MODEL_NAME, get_encoder, is_encoder_loaded
+from walmart_lib.nlp.encoder import MAX_CHARS, MODEL_NAME, Encoder, get_encoder
 from walmart_lib.nlp.entities import StoreRef, extract_entities
 from walmart_lib.nlp.features import featurize
 from walmart_lib.nlp.head import IntentHead
@@ -70,8 +70,7 @@ class Parser:
         self._log_queries = log_queries
         self._model_dir = model_dir
         self._head: IntentHead | None = None
-        self._quantize = True
-        self._tuned: Path | None = None
+        self._encoder: Encoder | None = None
         self._load_lock = threading.Lock()
         self._stores_cache: dict[int, tuple[int, tuple[StoreRef, ...]]] = {}
 
@@ -81,17 +80,19 @@ class Parser:
         with self._load_lock:
             if self._head is None:
                 head = IntentHead.load(self._model_dir)
-                self._quantize = bool(head.meta.get("quantized", True))
-                # The head was trained on the embeddings of the tuned encoder it names.
+                # The head was trained on the embeddings of the tuned encoder it names; the
+                # parser keeps that encoder, so a parse never looks it up again.
                 name = head.meta.get("tuned_layers_file")
-                self._tuned = self._model_dir / str(name) if name else None
-                get_encoder(self._quantize, self._tuned)
+                self._encoder = get_encoder(
+                    bool(head.meta.get("quantized", True)),
+                    self._model_dir / str(name) if name else None,
+                )
                 self._head = head
         return self
 
     def is_loaded(self) -> bool:
         """Whether the model is in memory (never triggers a load)."""
-        return self._head is not None and is_encoder_loaded(self._quantize, self._tuned)
+        return self._head is not None and self._encoder is not None
 
     def health(self) -> dict[str, Any]:
         """``{"model", "loaded", "intents"}`` for the HTTP health route."""
@@ -103,6 +104,14 @@ class Parser:
             self.load()
         assert self._head is not None
         return self._head
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder the head was trained with (loaded with it)."""
+        if self._encoder is None:
+            self.load()
+        assert self._encoder is not None
+        return self._encoder
 
     # -- database ------------------------------------------------------------------------
     def engine(self) -> Engine | None:
@@ -161,7 +170,7 @@ class Parser:
         if readable:
             head = self.head
             batch = [clipped[i] for i in readable]
-            emb = get_encoder(self._quantize, self._tuned).encode(batch)
+            emb = self.encoder.encode(batch)
             for i, verdict in zip(
                 readable,
                 head.decide(head.predict_proba(featurize(batch, emb, head.lexicon))),

@@ -32,7 +32,7 @@ from walmart_lib.nlp.entities import NO_PRODUCT_INTENTS, extract_entities
 from walmart_lib.nlp.features import LEXICAL_SCALE, MIN_COUNT, Lexicon, featurize
 from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperature
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
-from walmart_lib.nlp.tuning import TUNED_FILE, TUNED_LAYERS, TunedLayers, fine_tune, layer_inputs
+from walmart_lib.nlp.tuning import TUNED_FILE, TUNED_LAYERS, TunedLayers, fine_tune
 
 __all__ = ["HEAD_CONFIG", "MODEL_DIR", "TrainReport", "choose_threshold", "train"]
 
@@ -115,7 +115,11 @@ def threshold_curve(proba: np.ndarray, y: np.ndarray) -> list[tuple[float, float
 
 def choose_threshold(proba: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """(threshold, in-scope accuracy, OOS recall): best mean, near-ties to higher OOS recall."""
-    curve = threshold_curve(proba, y)
+    return best_on_curve(threshold_curve(proba, y))
+
+
+def best_on_curve(curve: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """The :func:`choose_threshold` rule applied to a :func:`threshold_curve`."""
     best_mean = max((a + r) / 2 for _, a, r in curve)
     near = [c for c in curve if (c[1] + c[2]) / 2 >= best_mean - THRESHOLD_TOLERANCE]
     return max(near, key=lambda c: (c[2], -c[0]))
@@ -242,7 +246,9 @@ def train(
     training_rows = everything[np.concatenate([~valid, ~valid_extra])]
     tuned: TunedLayers | None = None
     if tune:
-        layer_in = layer_inputs(base, all_texts, first)
+        # Computed by the int8 encoder the parser runs: the tuned layers learn on the inputs
+        # they will see.
+        layer_in = base.hidden_states(all_texts, first)
         step(f"fine-tuning the top {TUNED_LAYERS} encoder layers on {len(training_rows)} texts")
         tuned = fine_tune(
             [layer_in[i] for i in training_rows], labels[training_rows], first, seed=seed
@@ -257,8 +263,8 @@ def train(
     valid_logits = logits(head, lexicon, valid_rows, emb)
     temperature = fit_temperature(valid_logits, y[valid])
     proba = _softmax(valid_logits / temperature)
-    threshold, in_acc, oos_rec = choose_threshold(proba, y[valid])
     curve = threshold_curve(proba, y[valid])
+    threshold, in_acc, oos_rec = best_on_curve(curve)
     novel_rows = len(texts) + len(extra_texts) + np.flatnonzero(valid_novel)
     novel_pred = _apply_threshold(
         _softmax(logits(head, lexicon, novel_rows, emb) / temperature), threshold

@@ -19,14 +19,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from walmart_lib.nlp.intents import INTENTS
-
-if TYPE_CHECKING:
-    from walmart_lib.nlp.encoder import Encoder
 
 __all__ = [
     "TUNED_FILE",
@@ -34,7 +31,6 @@ __all__ = [
     "TunedLayers",
     "TuningConfig",
     "fine_tune",
-    "layer_inputs",
 ]
 
 TUNED_FILE = "tuned_layers.npz"
@@ -134,15 +130,6 @@ def _restored(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def layer_inputs(encoder: Encoder, texts: Sequence[str], first_layer: int) -> list[np.ndarray]:
-    """What enters layer ``first_layer`` for each text, ``(tokens, 384)`` float32 arrays.
-
-    Computed by ``encoder`` (the int8 one the parser runs), so the tuned layers are trained on
-    the inputs they will see.
-    """
-    return encoder.hidden_states(list(texts), first_layer)
-
-
 def fine_tune(
     inputs: Sequence[np.ndarray],
     labels: np.ndarray,
@@ -152,9 +139,10 @@ def fine_tune(
 ) -> TunedLayers:
     """Train layers ``first_layer..`` with a linear classifier over ``labels`` on top.
 
-    ``inputs`` are :func:`layer_inputs` rows. Batches hold texts of similar length (less
-    padding) in a seeded order; the learning rate decays linearly to zero; class weights
-    (max count / count) ** power keep the large out-of-scope class from drowning the rest.
+    ``inputs`` are ``Encoder.hidden_states(texts, first_layer)`` rows. Batches hold texts of
+    similar length (less padding) in a seeded order; the learning rate decays linearly to zero;
+    class weights (max count / count) ** power keep the large out-of-scope class from drowning
+    the rest.
     """
     import torch
     from transformers import AutoModel
