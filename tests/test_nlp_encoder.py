@@ -108,3 +108,28 @@ def test_single_threaded_blas_limits_and_restores_even_when_nested_across_thread
         assert _blas_threads() == [1] * len(before)
     assert inside == [[1] * len(before)]
     assert _blas_threads() == before
+
+
+def test_short_attention_matches_transformers_eager_attention_with_padding() -> None:
+    import torch
+    from transformers import AutoModel
+
+    from walmart_lib.nlp.encoder import ATTENTION, load_model, model_dir
+
+    ours = load_model()
+    eager = AutoModel.from_pretrained(
+        str(model_dir()), local_files_only=True, attn_implementation="eager"
+    ).eval()
+    assert ours.config._attn_implementation == ATTENTION
+    tokenizer = get_encoder().tokenizer
+    texts = ["hi", "add two loaves of whole wheat bread to my shopping list", "eggs"]
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        a = ours(**batch).last_hidden_state
+        b = eager(**batch).last_hidden_state
+        # A padded row equals the same text run alone: the mask really hides the padding.
+        alone = ours(**tokenizer(["hi"], return_tensors="pt")).last_hidden_state
+    mask = batch["attention_mask"].bool()
+    assert float((a - b).abs()[mask].max()) < 1e-4
+    n = int(mask[0].sum())
+    assert float((a[0, :n] - alone[0]).abs().max()) < 1e-4

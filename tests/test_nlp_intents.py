@@ -18,7 +18,7 @@ from walmart_lib.nlp.data import HELDOUT_FILE, load_jsonl, load_training_example
 from walmart_lib.nlp.entities import extract_entities
 from walmart_lib.nlp.evaluate import evaluate
 from walmart_lib.nlp.head import IntentHead
-from walmart_lib.nlp.training import MODEL_DIR
+from walmart_lib.nlp.training import MODEL_DIR, best_on_curve
 
 TODAY = date(2025, 9, 15)
 ENTITY_KEYS = {"product", "quantity", "unit", "store", "category", "amount", "date_from", "date_to"}
@@ -274,6 +274,16 @@ def test_cli_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "intent": "not_an_intent"}\n')
     assert main(["nlp", "eval", str(bad)]) == 2
+
+
+def test_threshold_rule_best_mean_then_recall_then_the_highest_threshold() -> None:
+    # (threshold, in-scope accuracy, OOS recall)
+    flat = [(0.0, 0.93, 0.96), (0.2, 0.93, 0.96), (0.35, 0.93, 0.96), (0.4, 0.92, 0.96)]
+    assert best_on_curve(flat)[0] == 0.35  # a flat start does not switch the threshold off
+    # Within 0.1 point of the best mean, the higher out-of-scope recall wins.
+    near = [(0.1, 0.950, 0.900), (0.3, 0.9485, 0.9013), (0.5, 0.88, 0.95)]
+    assert best_on_curve(near)[0] == 0.3
+    assert best_on_curve([(0.1, 0.95, 0.90), (0.5, 0.88, 0.95)])[0] == 0.1
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """The NLP query log: one ``nlp_query_log`` row per parse, written off the request path.
 
 ``parse()`` only appends a tuple to an in-memory queue (microseconds); one daemon thread per
-database drains the queue and inserts the rows in batches. The log holds text length, intent,
+database drains the queue and inserts the rows in batches, at most one transaction per
+:data:`LINGER_S` unless a flush is waiting. The log holds text length, intent,
 confidence and latency, never the text itself: a request can carry names, addresses or health
 details, and nothing reliable tells us when it does (docs/nlp.md). A database error is logged
 (once per burst) and the rows dropped: the query log must never break or slow parsing. Pending
@@ -27,6 +28,10 @@ _log = logging.getLogger(__name__)
 #: Most rows kept waiting; beyond it new rows are dropped (a stuck database must not eat RAM).
 MAX_PENDING = 10_000
 BATCH = 500
+#: After the first row of a burst the writer waits this long for more before it writes: one
+#: transaction for many parses. A transaction per ``parse_batch`` (SQLAlchemy's Python work
+#: holding the GIL the encoder's threads need) cost 4-8% of batched throughput (docs/nlp.md).
+LINGER_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class QueryLogger:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # Set by flush(): write what is queued now instead of lingering.
+        self._hurry = threading.Event()
         self.written = 0
         self.dropped = 0
 
@@ -68,9 +75,9 @@ class QueryLogger:
                     )
                     self._thread.start()
 
-    def _drain(self) -> list[LogRecord]:
+    def _drain(self, limit: int) -> list[LogRecord]:
         rows: list[LogRecord] = []
-        while len(rows) < BATCH:
+        while len(rows) < limit:
             try:
                 rows.append(self._queue.get_nowait())
             except queue.Empty:
@@ -98,10 +105,22 @@ class QueryLogger:
             self.dropped += len(rows)
             _log.warning("nlp query log: %d rows dropped (%s)", len(rows), type(exc).__name__)
 
+    def _linger(self) -> None:
+        """Wait up to :data:`LINGER_S` for a full batch; a flush or a full batch ends it."""
+        deadline = time.monotonic() + LINGER_S
+        while self._queue.qsize() < BATCH - 1:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self._hurry.wait(min(left, 0.05)):
+                self._hurry.clear()
+                return
+
     def _run(self) -> None:
         while True:
             first = self._queue.get()
-            rows = [first, *self._drain()]
+            self._linger()
+            rows = [first, *self._drain(BATCH - 1)]
             self._write(rows)
             with self._cond:
                 self._pending -= len(rows)
@@ -112,6 +131,7 @@ class QueryLogger:
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._pending:
+                self._hurry.set()
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

@@ -5,9 +5,9 @@ split. On the other four it fine-tunes the encoder's top layers (:mod:`walmart_l
 embeds every utterance with the tuned encoder and fits the head over those embeddings and
 the word indicators. The validation split (which neither saw) fits the softmax temperature
 and chooses the out-of-scope threshold that maximises the mean of in-scope accuracy and
-out-of-scope recall (near-ties go to the higher out-of-scope recall); a third figure scores
-copies of the validation utterances with products the training never contains. Own
-utterances are also augmented with swapped-in products. The head is then refitted on all the
+out-of-scope recall (near-ties go to the higher out-of-scope recall, then to the higher
+threshold); a third figure scores copies of the validation utterances with products the
+training never contains. Own utterances are also augmented with swapped-in products. The head is then refitted on all the
 data, over the same tuned encoder and with that calibration, and both are written to
 ``walmart_lib/nlp/model/`` with the validation figures. Same data + same seed -> same
 artifacts on a given machine. The CLINC *test* file is never read here.
@@ -122,7 +122,10 @@ def best_on_curve(curve: list[tuple[float, float, float]]) -> tuple[float, float
     """The :func:`choose_threshold` rule applied to a :func:`threshold_curve`."""
     best_mean = max((a + r) / 2 for _, a, r in curve)
     near = [c for c in curve if (c[1] + c[2]) / 2 >= best_mean - THRESHOLD_TOLERANCE]
-    return max(near, key=lambda c: (c[2], -c[0]))
+    # Equal recall too: the highest such threshold. When the curve is flat from 0 (the explicit
+    # class already catches the validation split's out-of-scope rows) the lowest would switch
+    # the threshold off; the highest keeps it for low-confidence text unlike any seen.
+    return max(near, key=lambda c: (c[2], c[0]))
 
 
 def product_vocabularies(seed: int) -> tuple[list[str], list[str]]:

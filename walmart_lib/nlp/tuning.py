@@ -145,13 +145,12 @@ def fine_tune(
     the rest.
     """
     import torch
-    from transformers import AutoModel
 
-    from walmart_lib.nlp.encoder import EMBEDDING_DIM, model_dir
+    from walmart_lib.nlp.encoder import EMBEDDING_DIM, load_model
 
     config = config or TuningConfig()
     torch.manual_seed(seed)
-    base: Any = AutoModel.from_pretrained(str(model_dir()), local_files_only=True)
+    base = load_model()  # the attention the parser runs
     top = torch.nn.ModuleList(copy.deepcopy(list(base.encoder.layer[first_layer:])))
     del base
     classifier = torch.nn.Linear(EMBEDDING_DIM, len(INTENTS))
