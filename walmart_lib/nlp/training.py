@@ -7,10 +7,11 @@ the word indicators. The validation split (which neither saw) fits the softmax t
 and chooses the out-of-scope threshold that maximises the mean of in-scope accuracy and
 out-of-scope recall (near-ties go to the higher out-of-scope recall, then to the higher
 threshold); a third figure scores copies of the validation utterances with products the
-training never contains. Own utterances are also augmented with swapped-in products. The head is then refitted on all the
-data, over the same tuned encoder and with that calibration, and both are written to
-``walmart_lib/nlp/model/`` with the validation figures. Same data + same seed -> same
-artifacts on a given machine. The CLINC *test* file is never read here.
+training never contains. Own utterances are also augmented with swapped-in products. The
+head is then refitted on all the data, over the same tuned encoder and with that
+calibration, and both are written to ``walmart_lib/nlp/model/`` with the validation
+figures. Same data + same seed -> same artifacts on a given machine. The CLINC *test* file
+is never read here.
 """
 
 from __future__ import annotations
