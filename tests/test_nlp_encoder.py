@@ -133,3 +133,22 @@ def test_short_attention_matches_transformers_eager_attention_with_padding() -> 
     assert float((a - b).abs()[mask].max()) < 1e-4
     n = int(mask[0].sum())
     assert float((a[0, :n] - alone[0]).abs().max()) < 1e-4
+
+
+def test_traced_vectors_equal_the_transformers_model_whatever_the_batch_shape() -> None:
+    import torch
+
+    encoder = get_encoder()
+    assert isinstance(encoder._vectors, torch.jit.ScriptModule)  # traced, not the fallback
+    long = "add " + " and ".join(["whole wheat bread", "two percent milk", "eggs"] * 12)
+    for texts in (["hi"], ["", "eggs"], [long, "milk"], [f"add {n} apples" for n in range(40)]):
+        ids = encoder._tokenize(texts)
+        with torch.inference_mode():
+            result, attention = encoder._run(ids)
+            hidden = result.last_hidden_state
+            w = attention.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * w).sum(1) / w.sum(1).clamp(min=1e-9)
+            expected = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+        got = encoder._forward(ids)
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() < 1e-5, texts[0]

@@ -32,6 +32,11 @@ def _logger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[QueryLogge
     return logger, writes
 
 
+def _fill(logger: QueryLogger, rows: int) -> None:
+    for i in range(rows):
+        logger.log(LogRecord(i, "list_add", 0.9, 1.0))
+
+
 def _count(logger: QueryLogger) -> int:
     with logger.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(NlpQueryLog)).scalar_one())
@@ -41,8 +46,7 @@ def test_a_burst_of_parses_is_one_transaction_and_flush_does_not_wait_the_linger
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logger, writes = _logger(tmp_path, monkeypatch)
-    for i in range(30):
-        logger.log(LogRecord(i, "list_add", 0.9, 1.0))
+    _fill(logger, 30)
     assert logger.flush(timeout=30)
     assert writes == [30]
     assert _count(logger) == 30 and logger.written == 30
@@ -52,8 +56,7 @@ def test_a_full_batch_is_written_without_lingering(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logger, writes = _logger(tmp_path, monkeypatch)
-    for i in range(1_200):
-        logger.log(LogRecord(i, "spending", 0.5, 1.0))
+    _fill(logger, 1_200)
     # No flush: two full batches go out although the linger (120 s) has not run out.
     deadline = time.monotonic() + 30
     while logger.written < 2 * querylog.BATCH and time.monotonic() < deadline:
