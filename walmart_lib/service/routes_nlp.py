@@ -58,7 +58,8 @@ def model_accuracy_percent() -> float | None:
 
     try:
         meta = json.loads((MODEL_DIR / "head.json").read_text(encoding="utf-8"))
-        return float(meta["val_in_scope_accuracy"]) * 100.0
+        # Rounded: 0.9368 * 100 prints as 93.67999999999999.
+        return round(float(meta["val_in_scope_accuracy"]) * 100.0, 2)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
