@@ -44,6 +44,7 @@ __all__ = [
     "get_encoder",
     "length_groups",
     "load_model",
+    "mean_pooled_layers",
     "model_dir",
     "short_attention",
 ]
@@ -295,17 +296,28 @@ def _sentence_vectors(model: Any) -> Any:
 
         def forward(self, ids: Any, mask: Any) -> Any:
             x = self.embeddings(input_ids=ids, token_type_ids=torch.zeros_like(ids))
-            weights = mask.to(x.dtype)
-            # The additive mask transformers' eager_mask builds: 0 keeps, float min hides.
-            hide = (1.0 - weights[:, None, None, :]) * torch.finfo(x.dtype).min
-            for layer in self.layers:
-                out = layer(x, attention_mask=hide)
-                x = out[0] if isinstance(out, tuple) else out
-            w = weights.unsqueeze(-1)
-            pooled = (x * w).sum(1) / w.sum(1).clamp(min=1e-9)
+            pooled = mean_pooled_layers(self.layers, x, mask.to(x.dtype))
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     return SentenceVectors().eval()
+
+
+def mean_pooled_layers(layers: Any, x: Any, mask: Any) -> Any:
+    """``layers`` run over hidden states ``x`` (batch, tokens, 384), then the masked mean.
+
+    ``mask`` is 1.0 for real tokens, 0.0 for padding. Shared by the encoder's traced pass and
+    fine-tuning (:mod:`walmart_lib.nlp.tuning`), so the tuned layers train on the computation
+    they will run in.
+    """
+    import torch
+
+    # The additive mask transformers' eager_mask builds: 0 keeps, float min hides.
+    hide = (1.0 - mask[:, None, None, :]) * torch.finfo(x.dtype).min
+    for layer in layers:
+        out = layer(x, attention_mask=hide)
+        x = out[0] if isinstance(out, tuple) else out
+    w = mask.unsqueeze(-1)
+    return (x * w).sum(1) / w.sum(1).clamp(min=1e-9)
 
 
 def _trace_sentence_vectors(model: Any) -> Any:

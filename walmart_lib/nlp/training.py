@@ -35,7 +35,7 @@ from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperatu
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
 from walmart_lib.nlp.tuning import TUNED_FILE, TUNED_LAYERS, TunedLayers, fine_tune
 
-__all__ = ["HEAD_CONFIG", "MODEL_DIR", "TrainReport", "choose_threshold", "train"]
+__all__ = ["HEAD_CONFIG", "MODEL_DIR", "TrainReport", "best_on_curve", "threshold_curve", "train"]
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 #: The data is dealt into this many stratified parts; one of them is the validation split
@@ -114,13 +114,11 @@ def threshold_curve(proba: np.ndarray, y: np.ndarray) -> list[tuple[float, float
     return [(t, *_scores(_apply_threshold(proba, t), y)) for t in grid]
 
 
-def choose_threshold(proba: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """(threshold, in-scope accuracy, OOS recall): best mean, near-ties to higher OOS recall."""
-    return best_on_curve(threshold_curve(proba, y))
-
-
 def best_on_curve(curve: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    """The :func:`choose_threshold` rule applied to a :func:`threshold_curve`."""
+    """The (threshold, in-scope accuracy, OOS recall) row a :func:`threshold_curve` picks.
+
+    The best mean of the two; near-ties go to the higher OOS recall, then the higher threshold.
+    """
     best_mean = max((a + r) / 2 for _, a, r in curve)
     near = [c for c in curve if (c[1] + c[2]) / 2 >= best_mean - THRESHOLD_TOLERANCE]
     # Equal recall too: the highest such threshold. When the curve is flat from 0 (the explicit

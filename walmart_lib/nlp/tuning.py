@@ -197,14 +197,12 @@ def _run_top(layers: Any, rows: list[np.ndarray]) -> Any:
     """Mean-pooled output of ``layers`` for ``rows`` of layer inputs, padded here."""
     import torch
 
+    from walmart_lib.nlp.encoder import mean_pooled_layers
+
     width = max(len(r) for r in rows)
     x = torch.zeros(len(rows), width, rows[0].shape[1])
     mask = torch.zeros(len(rows), width)
     for i, r in enumerate(rows):
         x[i, : len(r)] = torch.from_numpy(r)
         mask[i, : len(r)] = 1.0
-    additive = (1.0 - mask[:, None, None, :]) * torch.finfo(torch.float32).min
-    for layer in layers:
-        out = layer(x, attention_mask=additive)
-        x = out[0] if isinstance(out, tuple) else out
-    return (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+    return mean_pooled_layers(layers, x, mask)
