@@ -11,6 +11,7 @@ products (``link_products``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import queue
 import threading
@@ -52,8 +53,13 @@ def load_in_background(ctx: ServiceContext) -> None:
     get_batcher(ctx)
 
 
+@functools.lru_cache(maxsize=1)
 def model_accuracy_percent() -> float | None:
-    """In-scope intent accuracy on the validation split, saved with the committed model (%)."""
+    """In-scope intent accuracy on the validation split, saved with the committed model (%).
+
+    Read once per process: the worker loads the model once too, so a retrain is picked up by
+    a restart, and health checks and metrics scrapes do not read the file each time.
+    """
     from walmart_lib.nlp.training import MODEL_DIR
 
     try:
