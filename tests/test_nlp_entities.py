@@ -224,6 +224,35 @@ def test_products_never_seen_before() -> None:
         assert extract_entities(text, TODAY, (), "list_add").get("product") == product, text
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "product"),
+    [
+        # Text-speak and filler are framing, not the product.
+        ("how much r the blueberries right now", "price_check", "blueberries"),
+        ("nevermind the cilantro", "list_remove", "cilantro"),
+        ("never mind the chips", "list_remove", "chips"),
+        ("quick question, what does a loaf of sourdough cost", "price_check", "sourdough"),
+        ("what's the going rate for avocados today", "price_check", "avocados"),
+        ("has almond milk gotten pricier since summer", "price_history", "almond milk"),
+        ("does the greer walmart charge less for milk", "store_compare", "milk"),
+        # "zero" is part of a name, never a quantity of nothing.
+        ("alternative to coke zero", "substitute", "coke zero"),
+        # "everything" and "kind" begin some product names...
+        ("could you see whether you stock everything bagels", "product_search",
+         "everything bagels"),
+        ("something similar to kind bars", "substitute", "kind bars"),
+        # ... but not when they frame the request.
+        ("what kind of cereal do you have", "product_search", "cereal"),
+        ("remove everything but the milk", "list_remove", "milk"),
+        ("show me everything great value makes", "product_search", "great value"),
+    ],
+)  # fmt: skip
+def test_framing_words_around_the_product(text: str, intent: str, product: str) -> None:
+    got = extract_entities(text, TODAY, STORES, intent)
+    assert got.get("product") == product, (text, got)
+    assert "quantity" not in got or "zero" not in text
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_extraction_never_crashes_and_ranges_are_ordered(text: str) -> None:

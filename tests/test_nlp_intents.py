@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from walmart_lib.cli import main
 from walmart_lib.db import NlpQueryLog, Store, bump_data_version, make_engine, session_scope
 from walmart_lib.nlp import INTENTS, MODEL_NAME, Parse, Parser, StoreRef, load_parser
-from walmart_lib.nlp.data import HELDOUT_FILE, load_jsonl, load_training_examples
+from walmart_lib.nlp.data import DATA_DIR, HELDOUT_FILE, load_jsonl, load_training_examples
 from walmart_lib.nlp.entities import extract_entities
 from walmart_lib.nlp.evaluate import evaluate
 from walmart_lib.nlp.head import IntentHead
@@ -90,6 +90,10 @@ def test_unseen_examples_are_not_training_data() -> None:
             assert text.lower() not in seen, text
 
 
+#: Files written after the model, to check it on text it was not built around (docs/nlp.md).
+CHECK_FILES = [DATA_DIR / "entities_test.jsonl", DATA_DIR / "intents_test.jsonl"]
+
+
 def test_no_training_utterance_is_a_heldout_or_benchmark_test_sentence() -> None:
     # Own data written for the product must never repeat a sentence we evaluate on.
     own = {ex.text.strip().lower() for ex in load_training_examples(include_clinc=False)}
@@ -99,6 +103,24 @@ def test_no_training_utterance_is_a_heldout_or_benchmark_test_sentence() -> None
     assert not own & heldout
     assert not own & benchmark
     assert len(benchmark) > 1000  # the file was really read
+    # Nor may the check files repeat a training, held-out or benchmark sentence.
+    everything = {ex.text.strip().lower() for ex in load_training_examples()} | heldout | benchmark
+    for path in CHECK_FILES:
+        check = [ex.text.strip().lower() for ex in load_jsonl(path)]
+        assert len(check) >= 60 and len(set(check)) == len(check), path
+        assert not set(check) & everything, path
+
+
+def test_check_file_figures(parser: Parser) -> None:
+    # Floors well under the measured figures (docs/nlp.md, Results).
+    entities = evaluate(parser, load_jsonl(CHECK_FILES[0]))
+    assert entities.entities["product"]["accuracy"] >= 0.90
+    intents = evaluate(parser, load_jsonl(CHECK_FILES[1]))
+    assert intents.in_scope_rows == 192 and intents.oos_rows == 36
+    assert intents.in_scope_accuracy is not None and intents.in_scope_accuracy >= 0.90
+    assert intents.oos_recall is not None and intents.oos_recall >= 0.85
+    assert intents.entities["product"]["accuracy"] >= 0.90
+    assert all(s["recall"] >= 0.5 for s in intents.per_intent.values())
 
 
 @pytest.mark.parametrize("intent", list(UNSEEN))

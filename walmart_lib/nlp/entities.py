@@ -203,8 +203,13 @@ SCAFFOLD = set(
     history historical moved move movement changes changing fluctuate fluctuated stable
     volatile percent percentage inflation went gone come down up trending trend trends
     cuts cut stocking restocked worth usual regular point sure
+    r nevermind mind gotten less fewer question questions rate rates makes
     """.split()
 )
+#: Scaffolding words that also begin product names ("everything bagels", "kind bars"): right
+#: before a content word they are part of the product ("what kind of cereal" is not: "of"
+#: follows).
+PRODUCT_LEADS = {"everything", "kind"}
 #: Words that may join two content words inside one product phrase.
 CONNECTORS = {"and", "&", "n", "'n'", "of", "with", "without", "in", ","}
 _TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z0-9]+(?:['’.\-+][a-z0-9]+)*|&|,")
@@ -341,6 +346,8 @@ def _quantity_unit(text: str, spans: _Spans) -> tuple[float | None, str | None]:
                 continue
             if len(m["n"]) > 4 and m["n"].isdigit():
                 continue
+            if parse_number(m["n"]) == 0:
+                continue  # "coke zero": nobody asks for none of something
             qty = parse_number(m["n"])
             spans.take(m.start(), m.end())
             break
@@ -411,14 +418,21 @@ def _stores(text: str, stores: Sequence[StoreRef], spans: _Spans) -> str | None:
 def _product(text: str, spans: _Spans) -> str | None:
     protected = [(m.start(), m.end()) for m in _BRAND_RE.finditer(text)]
     toks: list[tuple[str, bool]] = []  # (token, is_content)
+    branded: list[bool] = []
     for m in _TOKEN_RE.finditer(text):
         if not spans.free(m.start(), m.end()):
             toks.append(("|", False))  # an entity span breaks a phrase
+            branded.append(False)
             continue
         tok = m.group(0)
         in_brand = any(s <= m.start() and m.end() <= e for s, e in protected)
         content = in_brand or (tok not in SCAFFOLD and tok not in CONNECTORS)
         toks.append((tok, content))
+        branded.append(in_brand)
+    for i in range(len(toks) - 2, -1, -1):  # right to left: a lead before a lead before content
+        # Not before a brand: "everything great value makes" is every product of the brand.
+        if toks[i][0] in PRODUCT_LEADS and toks[i + 1][1] and not branded[i + 1]:
+            toks[i] = (toks[i][0], True)
     runs: list[list[str]] = []
     cur: list[str] = []
     for i, (tok, content) in enumerate(toks):
