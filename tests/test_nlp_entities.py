@@ -245,9 +245,24 @@ def test_products_never_seen_before() -> None:
         ("what kind of cereal do you have", "product_search", "cereal"),
         ("remove everything but the milk", "list_remove", "milk"),
         ("show me everything great value makes", "product_search", "great value"),
+        ("add hot sauce", "list_add", "hot sauce"),
+        ("add long grain rice", "list_add", "long grain rice"),
+        # Request words are not products, whatever the request.
+        ("what are the hot deals", "deals", None),
+        ("what do i have on the list so far", "list_show", None),
+        ("read my list out loud", "list_show", None),
+        ("what was refunded in my last order", "order_history", None),
+        ("what's in order 2000123", "order_history", None),
+        ("how has the cost of cheddar evolved", "price_history", "cheddar"),
+        ("show orders that included eggs", "order_history", "eggs"),
+        ("how much does a 5 lb bag of flour cost", "price_check", "flour"),
+        # A word before "store" is a place, even one the store list lacks.
+        ("what's on special at the anderson store", "deals", None),
+        ("is the spartanburg walmart cheaper", "store_compare", None),
+        ("compare prices for bread across stores", "store_compare", "bread"),
     ],
 )  # fmt: skip
-def test_framing_words_around_the_product(text: str, intent: str, product: str) -> None:
+def test_framing_words_around_the_product(text: str, intent: str, product: str | None) -> None:
     got = extract_entities(text, TODAY, STORES, intent)
     assert got.get("product") == product, (text, got)
     assert "quantity" not in got or "zero" not in text

@@ -204,12 +204,21 @@ SCAFFOLD = set(
     volatile percent percentage inflation went gone come down up trending trend trends
     cuts cut stocking restocked worth usual regular point sure
     r nevermind mind gotten less fewer question questions rate rates makes
+    far open estimate estimated contents grand remind review print empty recap loud details
+    refunded unavailable substituted substitution substitutions in-store receipts receipt
+    once twice today's week's month's year's while steal unusually alert alerts miss missed
+    buys ran update updated knock weekend included includes evolved evolve jump spike spiked
+    swing swings creeping feel feeling trajectory trended hit damage charging unit units
+    hot long kids across
+    append missing chance matching selection section ideas idea single plenty quantity tag
     """.split()
 )
 #: Scaffolding words that also begin product names ("everything bagels", "kind bars"): right
 #: before a content word they are part of the product ("what kind of cereal" is not: "of"
 #: follows).
-PRODUCT_LEADS = {"everything", "kind"}
+PRODUCT_LEADS = {"everything", "kind", "hot", "long", "kids"}
+#: A phrase right before one of these names a place ("the anderson store"), not a product.
+PLACE_WORDS = {"store", "stores", "location", "supercenter", "walmart"}
 #: Words that may join two content words inside one product phrase.
 CONNECTORS = {"and", "&", "n", "'n'", "of", "with", "without", "in", ","}
 _TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z0-9]+(?:['’.\-+][a-z0-9]+)*|&|,")
@@ -427,6 +436,8 @@ def _product(text: str, spans: _Spans) -> str | None:
         tok = m.group(0)
         in_brand = any(s <= m.start() and m.end() <= e for s, e in protected)
         content = in_brand or (tok not in SCAFFOLD and tok not in CONNECTORS)
+        if tok.isdigit() and len(tok) >= 5:
+            content = False  # an order or item number ("what's in order 2000123")
         toks.append((tok, content))
         branded.append(in_brand)
     for i in range(len(toks) - 2, -1, -1):  # right to left: a lead before a lead before content
@@ -445,7 +456,7 @@ def _product(text: str, spans: _Spans) -> str | None:
         elif cur and tok in CONNECTORS and i + 1 < len(toks) and toks[i + 1][1]:
             cur.append(tok)
         else:
-            if cur:
+            if cur and tok not in PLACE_WORDS:
                 runs.append(cur)
             cur = []
     if cur:
@@ -453,6 +464,8 @@ def _product(text: str, spans: _Spans) -> str | None:
     if not runs:
         return None
     best = max(runs, key=len)  # longest; max keeps the first of equals
+    if len(best) > 2 and best[0] in UNITS and best[1] == "of":
+        best = best[2:]  # "a 5 lb bag of flour": the count took "5 lb", "bag of" is left
     phrase = " ".join(best).replace(" ,", ",")
     phrase = re.sub(r"^(?:and|of|with|in)\s+|\s+(?:and|of|with|in)$", "", phrase).strip(" ,")
     if not phrase:
