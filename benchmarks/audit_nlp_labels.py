@@ -6,28 +6,49 @@ embeds both with the plain encoder and, for every own utterance, finds the most 
 train row; pairs at or above ``--min-cosine`` (default 0.8) whose labels differ are printed,
 most similar first, then one JSON line ``{"own": ..., "clinc": ..., "pairs": ...}``. Most pairs
 are real distinctions ("delete everything on my list" vs a to-do list); a reader decides which
-are contradictions (docs/nlp.md, "Session 5"). Only training data is read.
+are contradictions (docs/nlp.md, "Session 5"). ``--products`` instead prints the product phrase
+the extractor finds in every own utterance (what the training augmentation swaps out), so a
+reader can spot phrases that are not products. Only training data is read.
 
-Run: ``.venv/bin/python benchmarks/audit_nlp_labels.py [--min-cosine 0.8]`` (about 10 s).
+Run: ``.venv/bin/python benchmarks/audit_nlp_labels.py [--min-cosine 0.8] [--products]``
+(about 10 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import date
 
 import numpy as np
 
-from walmart_lib.nlp.data import load_training_examples
+from walmart_lib.nlp.data import Example, load_training_examples
 from walmart_lib.nlp.encoder import get_encoder
+from walmart_lib.nlp.entities import extract_entities
+
+
+def print_products(own: list[Example]) -> None:
+    """Every own utterance with the product phrase found in it, as augmentation sees it."""
+    anchor = date(2025, 1, 1)  # as in training.augment: dates only need a fixed day
+    found = 0
+    for ex in own:
+        product = extract_entities(ex.text, anchor, (), ex.intent).get("product")
+        if product:
+            found += 1
+            print(f"{ex.intent:<15} {product!r:<32} | {ex.text}")
+    print(json.dumps({"own": len(own), "with_product": found}))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--min-cosine", type=float, default=0.8)
+    ap.add_argument("--products", action="store_true", help="list the product phrases instead")
     args = ap.parse_args()
     examples = load_training_examples()
     own = [ex for ex in examples if ex.source == "own"]
+    if args.products:
+        print_products(own)
+        return
     clinc = [ex for ex in examples if ex.source != "own"]
     encoder = get_encoder()
     # Vectors are L2-normalised, so the product is the cosine.
