@@ -213,9 +213,9 @@ SCAFFOLD = set(
     append missing chance matching selection section ideas idea single plenty quantity tag
     """.split()
 )
-#: Scaffolding words that also begin product names ("everything bagels", "kind bars"): right
-#: before a content word they are part of the product ("what kind of cereal" is not: "of"
-#: follows).
+#: Scaffolding words that also begin product names ("everything bagels", "kind bars", "hot
+#: sauce", "long grain rice", "kids snacks"): right before a content word they are part of
+#: the product ("what kind of cereal", "the hot deals" are not: "of" / "deals" follows).
 PRODUCT_LEADS = {"everything", "kind", "hot", "long", "kids"}
 #: A phrase right before one of these names a place ("the anderson store"), not a product.
 PLACE_WORDS = {"store", "stores", "location", "supercenter", "walmart"}
@@ -355,9 +355,10 @@ def _quantity_unit(text: str, spans: _Spans) -> tuple[float | None, str | None]:
                 continue
             if len(m["n"]) > 4 and m["n"].isdigit():
                 continue
-            if parse_number(m["n"]) == 0:
+            n = parse_number(m["n"])
+            if n == 0:
                 continue  # "coke zero": nobody asks for none of something
-            qty = parse_number(m["n"])
+            qty = n
             spans.take(m.start(), m.end())
             break
     if qty is None:
