@@ -69,30 +69,37 @@ class Parser:
         self._fixed_stores = tuple(stores) if stores is not None else None
         self._log_queries = log_queries
         self._model_dir = model_dir
-        self._head: IntentHead | None = None
-        self._encoder: Encoder | None = None
+        #: (head, the encoder whose embeddings it was trained on): loaded together, kept together.
+        self._model: tuple[IntentHead, Encoder] | None = None
         self._load_lock = threading.Lock()
         self._stores_cache: dict[int, tuple[int, tuple[StoreRef, ...]]] = {}
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> Parser:
         """Load the head and the encoder now (otherwise on the first parse)."""
-        with self._load_lock:
-            if self._head is None:
-                head = IntentHead.load(self._model_dir)
-                # The head was trained on the embeddings of the tuned encoder it names; the
-                # parser keeps that encoder, so a parse never looks it up again.
-                name = head.meta.get("tuned_layers_file")
-                self._encoder = get_encoder(
-                    bool(head.meta.get("quantized", True)),
-                    self._model_dir / str(name) if name else None,
-                )
-                self._head = head
+        self._loaded()
         return self
+
+    def _loaded(self) -> tuple[IntentHead, Encoder]:
+        model = self._model
+        if model is None:
+            with self._load_lock:
+                if self._model is None:
+                    head = IntentHead.load(self._model_dir)
+                    # The head was trained on the embeddings of the tuned encoder it names; the
+                    # parser keeps that encoder, so a parse never looks it up again.
+                    name = head.meta.get("tuned_layers_file")
+                    encoder = get_encoder(
+                        bool(head.meta.get("quantized", True)),
+                        self._model_dir / str(name) if name else None,
+                    )
+                    self._model = head, encoder
+                model = self._model
+        return model
 
     def is_loaded(self) -> bool:
         """Whether the model is in memory (never triggers a load)."""
-        return self._head is not None and self._encoder is not None
+        return self._model is not None
 
     def health(self) -> dict[str, Any]:
         """``{"model", "loaded", "intents"}`` for the HTTP health route."""
@@ -100,18 +107,7 @@ class Parser:
 
     @property
     def head(self) -> IntentHead:
-        if self._head is None:
-            self.load()
-        assert self._head is not None
-        return self._head
-
-    @property
-    def encoder(self) -> Encoder:
-        """The encoder the head was trained with (loaded with it)."""
-        if self._encoder is None:
-            self.load()
-        assert self._encoder is not None
-        return self._encoder
+        return self._loaded()[0]
 
     # -- database ------------------------------------------------------------------------
     def engine(self) -> Engine | None:
@@ -168,9 +164,9 @@ class Parser:
         readable = [i for i, t in enumerate(clipped) if _HAS_LETTER.search(t)]
         decided: dict[int, tuple[str, float]] = {}
         if readable:
-            head = self.head
+            head, encoder = self._loaded()
             batch = [clipped[i] for i in readable]
-            emb = self.encoder.encode(batch)
+            emb = encoder.encode(batch)
             for i, verdict in zip(
                 readable,
                 head.decide(head.predict_proba(featurize(batch, emb, head.lexicon))),
