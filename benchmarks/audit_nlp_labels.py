@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 
 import numpy as np
 
 from walmart_lib.nlp.data import Example, load_training_examples
 from walmart_lib.nlp.encoder import get_encoder
-from walmart_lib.nlp.entities import extract_entities
+from walmart_lib.nlp.training import swapped_phrase
 
 
 def print_products(own: list[Example]) -> None:
-    """Every own utterance with the product phrase found in it, as augmentation sees it."""
-    anchor = date(2025, 1, 1)  # as in training.augment: dates only need a fixed day
+    """Every own utterance with the product phrase augmentation swaps out of it."""
     found = 0
     for ex in own:
-        product = extract_entities(ex.text, anchor, (), ex.intent).get("product")
+        product = swapped_phrase(ex)
         if product:
             found += 1
             print(f"{ex.intent:<15} {product!r:<32} | {ex.text}")

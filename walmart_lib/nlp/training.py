@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,15 @@ from walmart_lib.nlp.head import HeadConfig, IntentHead, fit_head, fit_temperatu
 from walmart_lib.nlp.intents import INTENTS, OUT_OF_SCOPE
 from walmart_lib.nlp.tuning import TUNED_FILE, TUNED_LAYERS, TunedLayers, fine_tune
 
-__all__ = ["HEAD_CONFIG", "MODEL_DIR", "TrainReport", "best_on_curve", "threshold_curve", "train"]
+__all__ = [
+    "HEAD_CONFIG",
+    "MODEL_DIR",
+    "TrainReport",
+    "best_on_curve",
+    "swapped_phrase",
+    "threshold_curve",
+    "train",
+]
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 #: The data is dealt into this many stratified parts; one of them is the validation split
@@ -138,6 +147,21 @@ def product_vocabularies(seed: int) -> tuple[list[str], list[str]]:
     return vocab[VALIDATION_PRODUCTS:], vocab[:VALIDATION_PRODUCTS]
 
 
+#: Dates are irrelevant to the product phrase; a fixed day keeps augmentation deterministic.
+_AUGMENT_DAY = date(2025, 1, 1)
+
+
+def swapped_phrase(ex: Example) -> str | None:
+    """The product phrase :func:`augment` swaps out of ``ex`` (``None``: it makes no copies).
+
+    Only own utterances of intents that name a product are augmented.
+    """
+    if ex.source != "own" or ex.intent in NO_PRODUCT_INTENTS:
+        return None
+    product = extract_entities(ex.text, _AUGMENT_DAY, (), ex.intent).get("product")
+    return str(product) if product else None
+
+
 def augment(
     examples: list[Example],
     seed: int,
@@ -149,20 +173,15 @@ def augment(
     The product words are the least informative part of "add X to my list"; showing the head
     the same request with other products teaches it to weigh the request, not the product.
     """
-    from datetime import date
-
     if vocab is None:
         vocab = product_vocabularies(seed)[0]
     rng = random.Random(seed)
-    anchor = date(2025, 1, 1)  # dates are irrelevant here; a fixed day keeps this deterministic
     out: list[tuple[int, str]] = []
     if copies <= 0:
         return out
     for i, ex in enumerate(examples):
-        if ex.source != "own" or ex.intent in NO_PRODUCT_INTENTS or ex.intent == OUT_OF_SCOPE:
-            continue
-        product = extract_entities(ex.text, anchor, (), ex.intent).get("product")
-        if not product:
+        product = swapped_phrase(ex)
+        if product is None:
             continue
         pattern = re.compile(re.escape(product), re.IGNORECASE)
         if not pattern.search(ex.text):
