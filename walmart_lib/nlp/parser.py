@@ -109,6 +109,11 @@ class Parser:
     def head(self) -> IntentHead:
         return self._loaded()[0]
 
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder the head was trained with (loaded with it)."""
+        return self._loaded()[1]
+
     # -- database ------------------------------------------------------------------------
     def engine(self) -> Engine | None:
         """The database used for stores and the query log, or ``None`` when there is none."""
